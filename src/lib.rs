@@ -1,0 +1,18 @@
+//! lrtrain: train small dense networks from a TOML config and study learning-rate schedules.
+//!
+//! Reading order: `main` → `cmd::train` → `train::Trainer` → `model::Network` /
+//! `optim::Optimizer` / `schedule::LrSchedule`.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod metrics;
+pub mod model;
+pub mod optim;
+pub mod output;
+pub mod progress;
+pub mod schedule;
+pub mod seed;
+pub mod train;

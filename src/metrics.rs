@@ -1,0 +1,50 @@
+//! One epoch's numbers: one row of `metrics.csv`.
+
+use serde::{Deserialize, Serialize};
+
+/// The columns of `metrics.csv`, in order.
+pub const COLUMNS: [&str; 8] = [
+    "epoch",
+    "lr",
+    "loss",
+    "accuracy",
+    "val_loss",
+    "val_accuracy",
+    "grad_norm",
+    "seconds",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// 0-based.
+    pub epoch: usize,
+    /// The rate used for the epoch's first step.
+    pub lr: f64,
+    /// Mean over the epoch's training batches.
+    pub loss: f64,
+    /// Mean over the epoch's training batches; `None` for regression.
+    pub accuracy: Option<f64>,
+    pub val_loss: Option<f64>,
+    pub val_accuracy: Option<f64>,
+    /// Mean global gradient L2 norm over the epoch's steps (before clipping).
+    pub grad_norm: f64,
+    /// Wall time of the epoch's training steps, evaluation excluded.
+    pub seconds: f64,
+}
+
+impl EpochMetrics {
+    /// A metric by its CSV column name (`val_loss`, `accuracy`, …); `None` when empty or unknown.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        match name {
+            "epoch" => Some(self.epoch as f64),
+            "lr" => Some(self.lr),
+            "loss" => Some(self.loss),
+            "accuracy" => self.accuracy,
+            "val_loss" => self.val_loss,
+            "val_accuracy" => self.val_accuracy,
+            "grad_norm" => Some(self.grad_norm),
+            "seconds" => Some(self.seconds),
+            _ => None,
+        }
+    }
+}
