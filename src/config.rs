@@ -1,1 +1,465 @@
-//! (being written)
+//! The run config: the TOML tree as data, loaded once (file → `--set` overrides → typed →
+//! validated), then used everywhere as `RunConfig`.
+//!
+//! Relative data paths inside a config file are resolved against that file's directory (as Cargo
+//! does); paths given with `--set` are resolved against the current directory. `output.dir` is a
+//! path like any other: relative to the config file when written there.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::bail_usage;
+use crate::data::{self, DataConfig};
+use crate::error::UsageError;
+use crate::model::ModelConfig;
+use crate::optim::OptimizerConfig;
+use crate::schedule::ScheduleConfig;
+
+/// Upper bounds that keep a typo (`epochs = 10000000000`) from running for a lifetime or
+/// allocating the machine away before anything useful happens.
+const MAX_EPOCHS: usize = 10_000_000;
+const MAX_BATCH: usize = 1 << 24;
+const MAX_THREADS: usize = 1024;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Every random choice derives from it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// 0 = all cores.
+    #[serde(default)]
+    pub threads: usize,
+    pub data: DataConfig,
+    #[serde(default)]
+    pub model: ModelConfig,
+    #[serde(default)]
+    pub optimizer: OptimizerConfig,
+    #[serde(default)]
+    pub schedule: ScheduleConfig,
+    #[serde(default)]
+    pub train: TrainConfig,
+    #[serde(default)]
+    pub output: OutputConfig,
+}
+
+fn default_seed() -> u64 {
+    42
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    #[serde(default = "default_epochs")]
+    pub epochs: usize,
+    #[serde(default)]
+    pub batch_size: BatchSize,
+    #[serde(default = "default_true")]
+    pub shuffle: bool,
+}
+
+fn default_epochs() -> usize {
+    20
+}
+fn default_true() -> bool {
+    true
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: default_epochs(),
+            batch_size: BatchSize::default(),
+            shuffle: true,
+        }
+    }
+}
+
+/// `batch_size = 128` or `batch_size = "full"` (full-batch gradient descent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchSize {
+    Rows(usize),
+    Full,
+}
+
+impl Default for BatchSize {
+    fn default() -> Self {
+        BatchSize::Rows(128)
+    }
+}
+
+impl BatchSize {
+    /// Rows per batch for a training set of `n` rows.
+    pub fn rows(self, n: usize) -> usize {
+        match self {
+            BatchSize::Rows(b) => b.min(n).max(1),
+            BatchSize::Full => n.max(1),
+        }
+    }
+}
+
+impl Serialize for BatchSize {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            BatchSize::Rows(b) => s.serialize_u64(*b as u64),
+            BatchSize::Full => s.serialize_str("full"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for BatchSize {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct BatchVisitor;
+        impl Visitor<'_> for BatchVisitor {
+            type Value = BatchSize;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an integer ≥ 1 or \"full\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<BatchSize, E> {
+                if v < 1 {
+                    return Err(E::custom(format!(
+                        "expected an integer ≥ 1 or \"full\", found {v}"
+                    )));
+                }
+                Ok(BatchSize::Rows(v as usize))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<BatchSize, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<BatchSize, E> {
+                if v == "full" {
+                    Ok(BatchSize::Full)
+                } else {
+                    Err(E::custom(format!(
+                        "expected an integer ≥ 1 or \"full\", found \"{v}\""
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(BatchVisitor)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// The run directory (`--out` wins; default `runs/<config file stem>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+}
+
+/// A config as loaded: the typed tree plus where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub config: RunConfig,
+    pub path: PathBuf,
+}
+
+impl LoadedConfig {
+    /// `--out`, else `output.dir`, else `runs/<config file stem>`.
+    pub fn run_dir(&self, out: Option<&Path>) -> PathBuf {
+        if let Some(out) = out {
+            return out.to_path_buf();
+        }
+        if let Some(dir) = &self.config.output.dir {
+            return dir.clone();
+        }
+        let stem = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned());
+        Path::new("runs").join(stem.unwrap_or_else(|| "run".into()))
+    }
+
+    /// The resolved config as TOML: every default filled in, paths absolute.
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string(&self.config).context("writing the resolved config as TOML")
+    }
+}
+
+/// Reads `path`, applies `overrides` (`key.path=value`, TOML value syntax; a bare word is taken
+/// as a string), and validates. Every error is a `UsageError` naming the file and, where it can,
+/// the line and the key path.
+pub fn load(path: &Path, overrides: &[String]) -> Result<LoadedConfig> {
+    let raw = std::fs::read(path)
+        .map_err(|e| UsageError(format!("{}: cannot read the config: {e}", path.display())))?;
+    let text = String::from_utf8(raw)
+        .map_err(|_| UsageError(format!("{}: the config is not UTF-8 text", path.display())))?;
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| {
+        UsageError(format!(
+            "{}: {}",
+            path.display(),
+            describe_toml_error(&e, &text)
+        ))
+    })?;
+
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    resolve_paths(&mut table, &base);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    for item in overrides {
+        apply_override(&mut table, item, &cwd)
+            .map_err(|e| UsageError(format!("--set {item}: {e}")))?;
+    }
+
+    let config: RunConfig =
+        toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                UsageError(format!(
+                    "{}: {}",
+                    path.display(),
+                    locate_error(e.message(), &text, &table)
+                ))
+            })?;
+    let mut loaded = LoadedConfig {
+        config,
+        path: path.to_path_buf(),
+    };
+    validate(&mut loaded.config).map_err(|e| UsageError(format!("{}: {e:#}", path.display())))?;
+    Ok(loaded)
+}
+
+/// Range checks of every section; fills per-kind defaults so the resolved config shows them.
+fn validate(cfg: &mut RunConfig) -> Result<()> {
+    if cfg.threads > MAX_THREADS {
+        bail_usage!(
+            "threads: expected 0 (all cores) to {MAX_THREADS}, found {}",
+            cfg.threads
+        );
+    }
+    if cfg.train.epochs == 0 || cfg.train.epochs > MAX_EPOCHS {
+        bail_usage!(
+            "train.epochs: expected an integer from 1 to {MAX_EPOCHS}, found {}",
+            cfg.train.epochs
+        );
+    }
+    if let BatchSize::Rows(b) = cfg.train.batch_size {
+        if b > MAX_BATCH {
+            bail_usage!("train.batch_size: expected at most {MAX_BATCH} or \"full\", found {b}");
+        }
+    }
+    cfg.model.validate()?;
+    cfg.optimizer.resolve()?;
+    Ok(())
+}
+
+/// Threads to use: the config's, or every core for 0.
+pub fn resolve_threads(threads: usize) -> usize {
+    if threads > 0 {
+        threads
+    } else {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    }
+}
+
+fn resolve_paths(table: &mut toml::Table, base: &Path) {
+    let Some(toml::Value::Table(data)) = table.get_mut("data") else {
+        return;
+    };
+    for key in data::PATH_KEYS {
+        absolutize(data.get_mut(key), base);
+    }
+    if let Some(toml::Value::Table(output)) = table.get_mut("output") {
+        absolutize(output.get_mut("dir"), base);
+    }
+}
+
+fn absolutize(value: Option<&mut toml::Value>, base: &Path) {
+    if let Some(toml::Value::String(s)) = value {
+        let p = Path::new(s.as_str());
+        if p.is_relative() {
+            *s = normalize(&base.join(p)).to_string_lossy().into_owned();
+        }
+    }
+}
+
+/// `a/b/../c` → `a/c` without touching the file system (the file may not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
+fn apply_override(table: &mut toml::Table, item: &str, cwd: &Path) -> Result<()> {
+    let Some((key, value)) = item.split_once('=') else {
+        bail_usage!("expected KEY=VALUE, e.g. optimizer.lr=0.01");
+    };
+    let key = key.trim();
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        bail_usage!("expected a dotted key path like optimizer.lr, found \"{key}\"");
+    }
+    let mut value = parse_value(value.trim())?;
+    let is_path = (parts.len() == 2 && parts[0] == "data" && data::PATH_KEYS.contains(&parts[1]))
+        || parts == ["output", "dir"];
+    if is_path {
+        absolutize(Some(&mut value), cwd);
+    }
+    let mut node = table;
+    for (i, part) in parts[..parts.len() - 1].iter().enumerate() {
+        let entry = node
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        node = match entry {
+            toml::Value::Table(t) => t,
+            _ => bail_usage!("{} is not a table", parts[..=i].join(".")),
+        };
+    }
+    node.insert(parts[parts.len() - 1].to_string(), value);
+    Ok(())
+}
+
+/// A TOML value; a bare word that is not valid TOML (`sgd`) is taken as the string it spells.
+fn parse_value(text: &str) -> Result<toml::Value> {
+    let doc = format!("v = {text}");
+    match toml::from_str::<toml::Table>(&doc) {
+        Ok(mut t) => Ok(t.remove("v").unwrap_or(toml::Value::String(text.into()))),
+        Err(_)
+            if !text.is_empty()
+                && text
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "_-./".contains(c)) =>
+        {
+            Ok(toml::Value::String(text.to_string()))
+        }
+        Err(e) => bail_usage!("not a TOML value: {}", e.message()),
+    }
+}
+
+/// `line 3, column 7: <message>` on one line, from a syntax error with a span.
+fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
+    match e.span() {
+        Some(span) => {
+            let (line, col) = line_col(text, span.start);
+            format!("line {line}, column {col}: {}", e.message().trim())
+        }
+        None => e.message().trim().to_string(),
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Turns serde's message into one line with the key path and, where the file has it, the line.
+/// serde reports `unknown field `gama`` or `missing field `x`` without the table it was in (the
+/// tagged enums buffer their content), so the table is found by looking for the key.
+fn locate_error(message: &str, text: &str, table: &toml::Table) -> String {
+    let message = message.trim().replace('\n', " ");
+    let named = message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.starts_with("unknown field") || message.starts_with("unknown variant"))
+        .map(str::to_string);
+    if let Some(name) = named {
+        if message.starts_with("unknown variant") {
+            if let Some((path, line)) = find_value(text, table, &name) {
+                return format!("line {line}: {path}: {message}");
+            }
+        } else if let Some((path, line)) = find_key(text, table, &name) {
+            return format!("line {line}: {path}: {message}");
+        }
+    }
+    message
+}
+
+/// The dotted path and file line of the first key named `name` (searching nested tables).
+fn find_key(text: &str, table: &toml::Table, name: &str) -> Option<(String, usize)> {
+    let path = key_path(table, name, "")?;
+    Some((
+        path,
+        find_line(text, |l| {
+            l.split('=').next().is_some_and(|k| k.trim() == name)
+        })?,
+    ))
+}
+
+fn find_value(text: &str, table: &toml::Table, value: &str) -> Option<(String, usize)> {
+    let path = value_path(table, value, "")?;
+    let quoted = format!("\"{value}\"");
+    Some((path, find_line(text, |l| l.contains(&quoted))?))
+}
+
+fn find_line(text: &str, pred: impl Fn(&str) -> bool) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.split('#').next().unwrap_or("");
+            pred(l)
+        })
+        .map(|i| i + 1)
+}
+
+fn key_path(table: &toml::Table, name: &str, prefix: &str) -> Option<String> {
+    for (k, v) in table {
+        let here = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if k == name {
+            return Some(here);
+        }
+        if let Some(found) = nested(v, &here, &|t, p| key_path(t, name, p)) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+fn value_path(table: &toml::Table, value: &str, prefix: &str) -> Option<String> {
+    for (k, v) in table {
+        let here = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if v.as_str() == Some(value) {
+            return Some(here);
+        }
+        if let Some(found) = nested(v, &here, &|t, p| value_path(t, value, p)) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+fn nested(
+    v: &toml::Value,
+    here: &str,
+    f: &dyn Fn(&toml::Table, &str) -> Option<String>,
+) -> Option<String> {
+    match v {
+        toml::Value::Table(t) => f(t, here),
+        toml::Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| match item {
+            toml::Value::Table(t) => f(t, &format!("{here}[{i}]")),
+            _ => None,
+        }),
+        _ => None,
+    }
+}

@@ -22,7 +22,11 @@ pub struct Diverged {
 
 impl fmt::Display for Diverged {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "training diverged in epoch {}: {}", self.epoch, self.message)
+        write!(
+            f,
+            "training diverged in epoch {}: {}",
+            self.epoch, self.message
+        )
     }
 }
 impl std::error::Error for Diverged {}
@@ -105,9 +109,15 @@ mod tests {
 
     #[test]
     fn diverged_maps_to_3_and_requirement_to_4() {
-        let d = anyhow::Error::new(Diverged { epoch: 1, message: "nan".into() });
+        let d = anyhow::Error::new(Diverged {
+            epoch: 1,
+            message: "nan".into(),
+        });
         assert_eq!(exit_code(&d), 3);
-        assert_eq!(exit_code(&anyhow::Error::new(RequirementMissed("x".into()))), 4);
+        assert_eq!(
+            exit_code(&anyhow::Error::new(RequirementMissed("x".into()))),
+            4
+        );
         assert_eq!(exit_code(&anyhow::Error::new(Interrupted)), 130);
     }
 }

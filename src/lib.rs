@@ -13,6 +13,7 @@ pub mod model;
 pub mod optim;
 pub mod output;
 pub mod progress;
+pub mod require;
 pub mod schedule;
 pub mod seed;
 pub mod train;

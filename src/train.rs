@@ -1,1 +1,224 @@
-//! (being written)
+//! The epoch/batch loop. Per batch: rate from the schedule → loss and gradient → global norm →
+//! clip → optimizer step. Per epoch: evaluate, let the schedule observe, hand the row on.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use rand::seq::SliceRandom;
+
+use crate::config::RunConfig;
+use crate::data::{Batch, Dataset, Splits};
+use crate::error::{Diverged, Interrupted};
+use crate::metrics::EpochMetrics;
+use crate::model::{Network, TaskKind};
+use crate::optim::{self, Optimizer};
+use crate::schedule::{LrSchedule, RunShape};
+use crate::seed;
+
+/// Rows per forward pass when evaluating: larger than most training batches so the matrix
+/// products run efficiently, small enough that the workspace stays a few MB.
+const EVAL_ROWS: usize = 1024;
+
+/// What the loop reports while it runs.
+pub trait Observer {
+    /// After every optimizer step (cheap; for a progress bar).
+    fn on_step(&mut self, _epoch: usize, _step_in_epoch: usize) {}
+    /// After every finished epoch (row written by the callee). An error stops training.
+    fn on_epoch(&mut self, metrics: &EpochMetrics) -> Result<()>;
+    /// Polled between steps: true to stop after the current step (SIGINT/SIGTERM).
+    fn should_stop(&self) -> bool {
+        false
+    }
+}
+
+pub struct Trainer<'a> {
+    train: &'a Dataset,
+    validation: Option<&'a Dataset>,
+    task: TaskKind,
+    net: Network,
+    optimizer: Box<dyn Optimizer>,
+    schedule: LrSchedule,
+    grads: Vec<f32>,
+    batch: Batch,
+    order: Vec<usize>,
+    eval_order: Vec<usize>,
+    batch_rows: usize,
+    shuffle: bool,
+    seed: u64,
+    clip_norm: f64,
+    /// Global 0-based optimizer step.
+    step: usize,
+}
+
+/// The run's shape as the schedule needs it, from the config and the data.
+pub fn run_shape(cfg: &RunConfig, train_rows: usize, has_validation: bool) -> RunShape {
+    let batch_rows = cfg.train.batch_size.rows(train_rows);
+    RunShape {
+        seed: cfg.seed,
+        epochs: cfg.train.epochs,
+        steps_per_epoch: train_rows.div_ceil(batch_rows).max(1),
+        has_validation,
+        classification: cfg.model.task() == TaskKind::Classification,
+    }
+}
+
+impl<'a> Trainer<'a> {
+    pub fn new(cfg: &RunConfig, splits: &'a Splits, threads: usize) -> Result<Trainer<'a>> {
+        let train = &splits.train;
+        let batch_rows = cfg.train.batch_size.rows(train.rows);
+        let net = Network::new(
+            &cfg.model,
+            train.cols,
+            splits.outputs,
+            batch_rows.max(EVAL_ROWS.min(largest(splits))),
+            threads,
+            seed::derive(cfg.seed, "init"),
+        )?;
+        let shape = run_shape(cfg, train.rows, splits.validation.is_some());
+        let schedule = LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape)?;
+        let optimizer = cfg.optimizer.build(net.num_params());
+        let eval_rows = splits
+            .validation
+            .as_ref()
+            .map_or(0, |v| v.rows)
+            .max(train.rows);
+        Ok(Trainer {
+            train,
+            validation: splits.validation.as_ref(),
+            task: cfg.model.task(),
+            grads: vec![0.0; net.num_params()],
+            net,
+            optimizer,
+            schedule,
+            batch: Batch::default(),
+            order: (0..train.rows).collect(),
+            eval_order: (0..eval_rows).collect(),
+            batch_rows,
+            shuffle: cfg.train.shuffle,
+            seed: cfg.seed,
+            clip_norm: cfg.optimizer.clip_norm,
+            step: 0,
+        })
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    pub fn steps_done(&self) -> usize {
+        self.step
+    }
+
+    /// Trains epochs `0..epochs`, handing each finished epoch to `observer`.
+    /// Stops with `Diverged` when the loss becomes NaN or infinite (that epoch's row is still
+    /// handed on, so the CSV shows where it happened), and with `Interrupted` when asked to.
+    pub fn run(&mut self, epochs: usize, observer: &mut dyn Observer) -> Result<()> {
+        for epoch in 0..epochs {
+            let metrics = self.train_epoch(epoch, observer)?;
+            let diverged = !metrics.loss.is_finite();
+            observer.on_epoch(&metrics)?;
+            if diverged {
+                return Err(Diverged {
+                    epoch,
+                    message: format!("the training loss became {}", metrics.loss),
+                }
+                .into());
+            }
+            if observer.should_stop() {
+                return Err(Interrupted.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// One pass over the training set, then evaluation.
+    fn train_epoch(&mut self, epoch: usize, observer: &mut dyn Observer) -> Result<EpochMetrics> {
+        for (i, slot) in self.order.iter_mut().enumerate() {
+            *slot = i;
+        }
+        if self.shuffle {
+            // A fresh generator per epoch, so epoch k's order never depends on how earlier
+            // epochs went (and a resumed run sees the same order).
+            let mut rng = seed::rng(self.seed, &format!("shuffle/{epoch}"));
+            self.order.shuffle(&mut rng);
+        }
+        let mut seen = 0usize;
+        let mut loss_sum = 0.0;
+        let mut correct = 0usize;
+        let mut norm_sum = 0.0;
+        let mut steps = 0usize;
+        let mut first_lr = None;
+        let started = Instant::now();
+        for (i, rows) in self.order.chunks(self.batch_rows).enumerate() {
+            let lr = self.schedule.rate(self.step, epoch);
+            first_lr.get_or_insert(lr);
+            self.train.fill_batch(rows, &mut self.batch);
+            let r = self
+                .net
+                .loss_and_grad(&self.batch.x, self.batch.targets(), &mut self.grads);
+            let norm = optim::global_norm(&self.grads);
+            if self.clip_norm > 0.0 {
+                optim::clip_to_norm(&mut self.grads, norm, self.clip_norm);
+            }
+            self.optimizer
+                .step(self.net.params_mut(), &self.grads, lr as f32);
+            self.schedule.after_step(self.step, epoch, norm);
+            self.step += 1;
+            steps += 1;
+            seen += rows.len();
+            loss_sum += r.loss * rows.len() as f64;
+            correct += r.correct;
+            norm_sum += norm;
+            observer.on_step(epoch, i);
+            if !r.loss.is_finite() || observer.should_stop() {
+                break;
+            }
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let seen = seen.max(1) as f64;
+        let classification = self.task == TaskKind::Classification;
+        let (val_loss, val_accuracy) = match self.validation {
+            Some(v) => {
+                let (l, a) = self.evaluate(v);
+                (Some(l), classification.then_some(a))
+            }
+            None => (None, None),
+        };
+        let metrics = EpochMetrics {
+            epoch,
+            lr: first_lr.unwrap_or(0.0),
+            loss: loss_sum / seen,
+            accuracy: classification.then_some(correct as f64 / seen),
+            val_loss,
+            val_accuracy,
+            grad_norm: norm_sum / steps.max(1) as f64,
+            seconds,
+        };
+        self.schedule.after_epoch(&metrics);
+        Ok(metrics)
+    }
+
+    /// Mean loss and accuracy over a whole dataset, in chunks the workspace holds.
+    pub fn evaluate(&mut self, data: &Dataset) -> (f64, f64) {
+        let chunk = self.net.max_batch();
+        let mut loss_sum = 0.0;
+        let mut correct = 0usize;
+        for rows in self.eval_order[..data.rows].chunks(chunk) {
+            data.fill_batch(rows, &mut self.batch);
+            let r = self.net.evaluate(&self.batch.x, self.batch.targets());
+            loss_sum += r.loss * rows.len() as f64;
+            correct += r.correct;
+        }
+        let n = data.rows.max(1) as f64;
+        (loss_sum / n, correct as f64 / n)
+    }
+}
+
+fn largest(splits: &Splits) -> usize {
+    splits
+        .validation
+        .as_ref()
+        .map_or(0, |v| v.rows)
+        .max(splits.train.rows)
+        .max(1)
+}

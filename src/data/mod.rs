@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{TaskKind, Targets};
+use crate::model::{Targets, TaskKind};
 
 /// `[data]`: where the examples come from, and how a validation set is made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,4 +134,12 @@ pub fn load(_cfg: &DataConfig, _task: TaskKind, _seed: u64) -> Result<Splits> {
 /// the format allows; for `lrtrain schedule`.
 pub fn train_rows(_cfg: &DataConfig, _seed: u64) -> Result<usize> {
     todo!()
+}
+
+/// Whether the run will have a validation set (test files, or a split > 0).
+pub fn has_validation(cfg: &DataConfig) -> bool {
+    match &cfg.source {
+        DataSource::Idx(s) if s.test_images.is_some() => true,
+        _ => cfg.validation_split > 0.0,
+    }
 }

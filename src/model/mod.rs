@@ -82,7 +82,12 @@ impl Network {
         todo!()
     }
     /// x: (n, inputs) row-major. Overwrites `grads` with d(mean loss)/d(params).
-    pub fn loss_and_grad(&mut self, _x: &[f32], _t: Targets<'_>, _grads: &mut [f32]) -> BatchResult {
+    pub fn loss_and_grad(
+        &mut self,
+        _x: &[f32],
+        _t: Targets<'_>,
+        _grads: &mut [f32],
+    ) -> BatchResult {
         todo!()
     }
     /// Loss (mean) and correct count of a forward pass only; n ≤ `max_batch`.
@@ -91,6 +96,12 @@ impl Network {
     }
     /// A linear model's learned (weights, bias); `None` for an MLP.
     pub fn linear_coefficients(&self) -> Option<(Vec<f32>, f32)> {
+        todo!()
+    }
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
         todo!()
     }
 }

@@ -49,3 +49,18 @@ pub fn global_norm(_grads: &[f32]) -> f64 {
 pub fn clip_to_norm(_grads: &mut [f32], _norm: f64, _max_norm: f64) {
     todo!()
 }
+
+impl Default for OptimizerConfig {
+    fn default() -> Self {
+        todo!()
+    }
+}
+
+impl OptimizerConfig {
+    pub fn resolve(&mut self) -> Result<()> {
+        todo!()
+    }
+    pub fn lr0(&self) -> f64 {
+        todo!()
+    }
+}

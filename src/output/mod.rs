@@ -1,1 +1,99 @@
-//! The run directory and what is written into it.
+//! The run directory and what is written into it. Files are created before the long work and
+//! rewritten after each epoch, so a late failure loses nothing.
+
+pub mod csv;
+pub mod summary;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::error::UsageError;
+
+/// Files a run writes; an existing one is never replaced without `--force`.
+pub const RUN_FILES: [&str; 3] = ["metrics.csv", "summary.json", "config.toml"];
+
+#[derive(Debug, Clone)]
+pub struct RunDir {
+    pub path: PathBuf,
+}
+
+impl RunDir {
+    /// Creates the directory; refuses (exit 2) when it already holds a run, unless `force`.
+    pub fn create(path: &Path, force: bool) -> Result<RunDir> {
+        if path.exists() && !path.is_dir() {
+            return Err(UsageError(format!(
+                "{}: the run directory path exists and is not a directory",
+                path.display()
+            ))
+            .into());
+        }
+        if !force {
+            if let Some(existing) = RUN_FILES.iter().find(|f| path.join(f).exists()) {
+                return Err(UsageError(format!(
+                    "{}: already holds a run ({existing}); pass --force to replace it or --out DIR to write elsewhere",
+                    path.display()
+                ))
+                .into());
+            }
+        }
+        fs::create_dir_all(path)
+            .with_context(|| format!("creating the run directory {}", path.display()))?;
+        Ok(RunDir {
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Writes `bytes` to `name` through a temporary file and a rename, so a crash mid-write
+    /// leaves the previous version whole.
+    pub fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        write_atomic(&self.file(name), bytes)
+    }
+}
+
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// A number in Rust's shortest round-trip form; empty for `None`.
+pub fn format_number(x: Option<f64>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_existing_run_is_refused_without_force_and_replaced_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("r");
+        RunDir::create(&run, false).unwrap();
+        fs::write(run.join("metrics.csv"), "x").unwrap();
+        let err = RunDir::create(&run, false).unwrap_err();
+        assert!(format!("{err}").contains("--force"), "{err}");
+        assert_eq!(crate::error::exit_code(&err), 2);
+        RunDir::create(&run, true).unwrap();
+    }
+
+    #[test]
+    fn numbers_use_the_shortest_round_trip_form() {
+        assert_eq!(format_number(Some(0.1)), "0.1");
+        assert_eq!(format_number(Some(1e-7)), "0.0000001");
+        assert_eq!(format_number(Some(3.0)), "3");
+        assert_eq!(format_number(None), "");
+    }
+}

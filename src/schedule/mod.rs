@@ -36,7 +36,9 @@ pub struct ConstantConfig {}
 
 impl Default for ScheduleConfig {
     fn default() -> Self {
-        ScheduleConfig { kind: ScheduleKind::Constant(ConstantConfig {}) }
+        ScheduleConfig {
+            kind: ScheduleKind::Constant(ConstantConfig {}),
+        }
     }
 }
 

@@ -1,0 +1,81 @@
+//! `metrics.csv`: one row per epoch, written and flushed as soon as the epoch ends.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::format_number;
+use crate::metrics::{COLUMNS, EpochMetrics};
+
+pub struct MetricsWriter {
+    out: csv::Writer<File>,
+    path: PathBuf,
+}
+
+impl MetricsWriter {
+    /// Creates (truncates) the file and writes the header.
+    pub fn create(path: &Path) -> Result<MetricsWriter> {
+        let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let mut w = MetricsWriter {
+            out: csv::Writer::from_writer(file),
+            path: path.to_path_buf(),
+        };
+        w.write_record(COLUMNS.iter().map(|c| c.to_string()).collect())?;
+        Ok(w)
+    }
+
+    pub fn write(&mut self, m: &EpochMetrics) -> Result<()> {
+        self.write_record(fields(m))
+    }
+
+    fn write_record(&mut self, fields: Vec<String>) -> Result<()> {
+        self.out
+            .write_record(&fields)
+            .map_err(anyhow::Error::from)
+            .and_then(|_| Ok(self.out.flush()?))
+            .with_context(|| format!("writing {}", self.path.display()))
+    }
+}
+
+/// One row's fields in `COLUMNS` order.
+pub fn fields(m: &EpochMetrics) -> Vec<String> {
+    vec![
+        m.epoch.to_string(),
+        format_number(Some(m.lr)),
+        format_number(Some(m.loss)),
+        format_number(m.accuracy),
+        format_number(m.val_loss),
+        format_number(m.val_accuracy),
+        format_number(Some(m.grad_norm)),
+        format_number(Some(m.seconds)),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_regression_row_leaves_the_accuracy_columns_empty() {
+        let m = EpochMetrics {
+            epoch: 3,
+            lr: 0.01,
+            loss: 1.5,
+            accuracy: None,
+            val_loss: Some(2.25),
+            val_accuracy: None,
+            grad_norm: 0.5,
+            seconds: 0.125,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metrics.csv");
+        let mut w = MetricsWriter::create(&path).unwrap();
+        w.write(&m).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "epoch,lr,loss,accuracy,val_loss,val_accuracy,grad_norm,seconds\n3,0.01,1.5,,2.25,,0.5,0.125\n"
+        );
+    }
+}
