@@ -237,10 +237,10 @@ fn validate(cfg: &mut RunConfig) -> Result<()> {
             cfg.train.epochs
         );
     }
-    if let BatchSize::Rows(b) = cfg.train.batch_size {
-        if b > MAX_BATCH {
-            bail_usage!("train.batch_size: expected at most {MAX_BATCH} or \"full\", found {b}");
-        }
+    if let BatchSize::Rows(b) = cfg.train.batch_size
+        && b > MAX_BATCH
+    {
+        bail_usage!("train.batch_size: expected at most {MAX_BATCH} or \"full\", found {b}");
     }
     cfg.model.validate()?;
     cfg.optimizer.resolve()?;

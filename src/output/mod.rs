@@ -29,14 +29,13 @@ impl RunDir {
             ))
             .into());
         }
-        if !force {
-            if let Some(existing) = RUN_FILES.iter().find(|f| path.join(f).exists()) {
-                return Err(UsageError(format!(
-                    "{}: already holds a run ({existing}); pass --force to replace it or --out DIR to write elsewhere",
-                    path.display()
-                ))
-                .into());
-            }
+        let existing = RUN_FILES.iter().find(|f| path.join(f).exists());
+        if let (false, Some(existing)) = (force, existing) {
+            return Err(UsageError(format!(
+                "{}: already holds a run ({existing}); pass --force to replace it or --out DIR to write elsewhere",
+                path.display()
+            ))
+            .into());
         }
         fs::create_dir_all(path)
             .with_context(|| format!("creating the run directory {}", path.display()))?;
