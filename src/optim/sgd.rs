@@ -211,7 +211,7 @@ mod tests {
     // (PyTorch 2.15, CPU, foreach=False), and the comments redo the arithmetic in f64.
     const P0: [f32; 2] = [1.0, -2.0];
     const G: [&[f32]; 3] = [&[0.5, -1.0], &[-0.25, 0.75], &[1.0, 0.5]];
-    // 40 of the 42 reference vectors match bit for bit; two are 1 ulp off where PyTorch's
+    // 18 of the 20 reference cases (all files) match PyTorch bit for bit; two differ by 1 ulp where its
     // vectorised `add_(x, alpha)` fuses the multiply-add. 2e-7 relative is about 2 ulps.
     const TOL: f64 = 2e-7;
 
