@@ -1,53 +1,465 @@
 //! Optimizers: each owns its state, never the rate (the schedule hands it the rate every step).
 //!
-//! INTERFACE SKETCH — the optimizer helper replaces the bodies; the signatures are what the trainer uses.
+//! `[optimizer]` is an [`OptimizerConfig`]: the rate `lr`, `clip_norm`, and the kind with its own
+//! keys. Each kind lives in its own file (its config struct, its update rule, its tests); adding
+//! one is a new file plus one line in the `optimizer_kinds!` list below.
+//!
+//! Every optimizer sees all parameters as one flat `&mut [f32]` with a gradient of the same length
+//! and updates them in a single pass over `i` (as in llm.c), mirroring torch.optim's single-tensor
+//! arithmetic in f32 so results agree with PyTorch to f32 rounding.
+
+mod adagrad;
+mod adam;
+mod clip;
+mod rmsprop;
+mod sgd;
+
+pub use adagrad::{Adagrad, AdagradConfig};
+pub use adam::{Adam, AdamConfig, AdamWConfig};
+pub use clip::{clip_to_norm, global_norm};
+pub use rmsprop::{RmsProp, RmsPropConfig};
+pub use sgd::{Sgd, SgdConfig};
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use crate::bail_usage;
+
 pub trait Optimizer: Send {
-    /// One update of `params` from `grads` at rate `lr`.
+    /// One update of `params` from `grads` at rate `lr`. Both slices have the length given to
+    /// `build`; nothing is allocated.
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32);
+
+    /// Steps taken so far (PyTorch's `state["step"]`; Adam's bias correction uses it, SGD's
+    /// momentum buffer is empty while it is 0).
+    fn step_count(&self) -> u64;
+
+    /// Restores the step counter from a checkpoint (together with `state_buffers_mut`).
+    fn set_step_count(&mut self, steps: u64);
+
+    /// The per-parameter state, each buffer as long as the parameters, in a fixed order that
+    /// each optimizer documents. Empty for a stateless optimizer.
+    fn state_buffers(&self) -> Vec<&[f32]> {
+        Vec::new()
+    }
+
+    /// The same buffers, writable, in the same order (to restore a checkpoint).
+    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
+        Vec::new()
+    }
+}
+
+/// What every kind's config struct provides, so that `OptimizerConfig` never matches on kinds.
+pub trait KindConfig {
+    /// PyTorch's default `lr` for this optimizer, used when `optimizer.lr` is absent.
+    fn default_lr(&self) -> f64;
+    /// Range checks of the kind's own keys; errors name the key (`optimizer.beta2: …`).
+    fn validate(&self) -> Result<()>;
+    /// The optimizer with its state buffers allocated for `num_params` parameters.
+    fn build(&self, num_params: usize) -> Box<dyn Optimizer>;
+}
+
+/// Declares `OptimizerKind` and its dispatch to `KindConfig` from one line per kind.
+macro_rules! optimizer_kinds {
+    ($($(#[$attr:meta])* $variant:ident($config:ty),)*) => {
+        /// The `kind` key of `[optimizer]` with that kind's own keys.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum OptimizerKind {
+            $($(#[$attr])* $variant($config),)*
+        }
+
+        impl OptimizerKind {
+            fn config(&self) -> &dyn KindConfig {
+                match self {
+                    $(OptimizerKind::$variant(c) => c,)*
+                }
+            }
+        }
+    };
+}
+
+optimizer_kinds! {
+    Sgd(SgdConfig),
+    Adagrad(AdagradConfig),
+    #[serde(rename = "rmsprop")]
+    RmsProp(RmsPropConfig),
+    Adam(AdamConfig),
+    #[serde(rename = "adamw")]
+    AdamW(AdamWConfig),
 }
 
 /// `[optimizer]`.
+///
+/// `lr` is optional in the file; [`OptimizerConfig::resolve`] fills in the kind's PyTorch default,
+/// so a resolved config (as written to `config.toml`) always shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptimizerConfig {
-    pub lr: f64,
-    #[serde(default)]
-    pub clip_norm: f64,
     #[serde(flatten)]
     pub kind: OptimizerKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr: Option<f64>,
+    /// > 0: clip the global gradient L2 norm to this; 0 = off.
+    #[serde(default)]
+    pub clip_norm: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum OptimizerKind {
-    Sgd(SgdConfig),
+impl Default for OptimizerConfig {
+    /// The SPEC's example: Adam at lr 0.001, no clipping.
+    fn default() -> Self {
+        OptimizerConfig {
+            kind: OptimizerKind::Adam(AdamConfig::default()),
+            lr: Some(1e-3),
+            clip_norm: 0.0,
+        }
+    }
 }
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SgdConfig {}
 
 impl OptimizerConfig {
-    /// Range checks, naming the key (`optimizer.lr: expected > 0, found -1`).
+    /// Fills in the kind's default `lr` when absent, then checks every range (`validate`).
+    pub fn resolve(&mut self) -> Result<()> {
+        if self.lr.is_none() {
+            self.lr = Some(self.kind.config().default_lr());
+        }
+        self.validate()
+    }
+
+    /// Range checks, naming the key (`optimizer.lr: expected a finite number > 0, found -0.1`).
+    /// An absent `lr` passes (it stands for the kind's default).
     pub fn validate(&self) -> Result<()> {
-        todo!()
+        positive("optimizer.lr", self.lr0())?;
+        non_negative("optimizer.clip_norm", self.clip_norm)?;
+        self.kind.config().validate()
     }
-    pub fn build(&self, _num_params: usize) -> Box<dyn Optimizer> {
-        todo!()
+
+    /// The base rate every schedule scales from: `lr`, or the kind's default when absent.
+    pub fn lr0(&self) -> f64 {
+        self.lr.unwrap_or_else(|| self.kind.config().default_lr())
+    }
+
+    /// The optimizer with its state allocated for `num_params` parameters. Call after `resolve`.
+    pub fn build(&self, num_params: usize) -> Box<dyn Optimizer> {
+        self.kind.config().build(num_params)
     }
 }
 
-/// Global L2 norm of the gradient (accumulated in f64).
-pub fn global_norm(_grads: &[f32]) -> f64 {
-    todo!()
+// Range checks shared by the kinds: one line, naming the key, what was expected, what was found.
+
+pub(crate) fn positive(key: &str, v: f64) -> Result<()> {
+    if !(v.is_finite() && v > 0.0) {
+        bail_usage!("{key}: expected a finite number > 0, found {v:?}");
+    }
+    Ok(())
 }
 
-/// PyTorch's `clip_grad_norm_`: scale by max_norm / (norm + 1e-6) when that is below 1.
-pub fn clip_to_norm(_grads: &mut [f32], _norm: f64, _max_norm: f64) {
-    todo!()
+pub(crate) fn non_negative(key: &str, v: f64) -> Result<()> {
+    if !(v.is_finite() && v >= 0.0) {
+        bail_usage!("{key}: expected a finite number >= 0, found {v:?}");
+    }
+    Ok(())
+}
+
+/// `[0, 1)`: betas, RMSprop's alpha.
+pub(crate) fn unit_half_open(key: &str, v: f64) -> Result<()> {
+    if !(0.0..1.0).contains(&v) {
+        bail_usage!("{key}: expected a number in [0, 1), found {v:?}");
+    }
+    Ok(())
+}
+
+/// `[0, 1]`: SGD's dampening.
+pub(crate) fn unit_closed(key: &str, v: f64) -> Result<()> {
+    if !(0.0..=1.0).contains(&v) {
+        bail_usage!("{key}: expected a number in [0, 1], found {v:?}");
+    }
+    Ok(())
+}
+
+/// PyTorch's `lerp` (`a + w·(b − a)`, or from the other end when |w| ≥ ½), in its order.
+#[inline(always)]
+pub(crate) fn lerp(a: f32, b: f32, w: f32) -> f32 {
+    if w.abs() < 0.5 {
+        a + w * (b - a)
+    } else {
+        b - (b - a) * (1.0 - w)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for the optimizers' tests.
+
+    use super::OptimizerConfig;
+
+    /// Parses an `[optimizer]` table body, as the config loader would.
+    pub fn parse(toml_body: &str) -> anyhow::Result<OptimizerConfig> {
+        Ok(toml::from_str(toml_body)?)
+    }
+
+    /// Builds from TOML and runs the optimizer over the given gradients, returning the parameters
+    /// after each step.
+    pub fn run(toml_body: &str, p0: &[f32], grads: &[&[f32]]) -> Vec<Vec<f32>> {
+        let mut cfg = parse(toml_body).unwrap();
+        cfg.resolve().unwrap();
+        let mut opt = cfg.build(p0.len());
+        let lr = cfg.lr0() as f32;
+        let mut p = p0.to_vec();
+        grads
+            .iter()
+            .map(|g| {
+                opt.step(&mut p, g, lr);
+                p.clone()
+            })
+            .collect()
+    }
+
+    /// Compares each step's parameters to the reference within `rel` relative error (with an
+    /// absolute floor of `rel` for values near 0).
+    #[track_caller]
+    pub fn assert_close(got: &[Vec<f32>], want: &[&[f64]], rel: f64) {
+        assert_eq!(got.len(), want.len(), "number of steps");
+        for (step, (g, w)) in got.iter().zip(want).enumerate() {
+            assert_eq!(g.len(), w.len(), "step {}: length", step + 1);
+            for (i, (&g, &w)) in g.iter().zip(w.iter()).enumerate() {
+                // The references are f32 values printed shortest; compare in f32's terms.
+                let err = (g as f64 - (w as f32) as f64).abs();
+                assert!(
+                    err <= rel * w.abs().max(1.0),
+                    "step {} param {i}: got {g}, want {w} (error {err:e})",
+                    step + 1
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::parse;
+    use super::*;
+    use crate::error::exit_code;
+
+    fn resolved(body: &str) -> OptimizerConfig {
+        let mut c = parse(body).unwrap();
+        c.resolve().unwrap();
+        c
+    }
+
+    fn resolve_error(body: &str) -> String {
+        let mut c = parse(body).unwrap();
+        let e = c.resolve().unwrap_err();
+        assert_eq!(exit_code(&e), 2, "range errors are usage errors");
+        format!("{e:#}")
+    }
+
+    #[test]
+    fn the_default_is_adam_at_a_thousandth() {
+        let c = OptimizerConfig::default();
+        assert_eq!(c.kind, OptimizerKind::Adam(AdamConfig::default()));
+        assert_eq!(c.lr0(), 1e-3);
+        assert_eq!(c.clip_norm, 0.0);
+        assert_eq!(c, resolved("kind = \"adam\""));
+    }
+
+    #[test]
+    fn an_absent_lr_becomes_pytorchs_default_for_the_kind() {
+        for (kind, lr) in [
+            ("sgd", 1e-3),
+            ("adagrad", 1e-2),
+            ("rmsprop", 1e-2),
+            ("adam", 1e-3),
+            ("adamw", 1e-3),
+        ] {
+            let raw = parse(&format!("kind = \"{kind}\"")).unwrap();
+            assert_eq!(raw.lr, None);
+            assert_eq!(raw.lr0(), lr, "{kind}");
+            assert_eq!(
+                resolved(&format!("kind = \"{kind}\"")).lr,
+                Some(lr),
+                "{kind}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_given_lr_is_kept() {
+        assert_eq!(resolved("kind = \"sgd\"\nlr = 0.5").lr, Some(0.5));
+        assert_eq!(
+            resolved("kind = \"sgd\"\nlr = 1").lr0(),
+            1.0,
+            "an integer is a number"
+        );
+    }
+
+    #[test]
+    fn the_resolved_config_serializes_with_its_lr_and_reads_back_the_same() {
+        let c = resolved("kind = \"adamw\"");
+        let text = toml::to_string(&c).unwrap();
+        assert!(text.contains("kind = \"adamw\""), "{text}");
+        assert!(text.contains("lr = 0.001"), "{text}");
+        assert!(text.contains("weight_decay = 0.01"), "{text}");
+        assert_eq!(parse(&text).unwrap(), c);
+        for kind in ["sgd", "adagrad", "rmsprop", "adam"] {
+            let c = resolved(&format!("kind = \"{kind}\""));
+            assert_eq!(parse(&toml::to_string(&c).unwrap()).unwrap(), c, "{kind}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_under_a_kind_is_rejected_naming_it() {
+        let e = parse("kind = \"sgd\"\nlr = 0.1\nmomentun = 0.9").unwrap_err();
+        assert!(format!("{e:#}").contains("momentun"), "{e:#}");
+        let e = parse("kind = \"adam\"\nbeta = 0.9").unwrap_err();
+        assert!(format!("{e:#}").contains("`beta`"), "{e:#}");
+        // A key of another kind is unknown too.
+        let e = parse("kind = \"adam\"\nnesterov = true").unwrap_err();
+        assert!(format!("{e:#}").contains("nesterov"), "{e:#}");
+    }
+
+    #[test]
+    fn an_unknown_kind_is_rejected_naming_it() {
+        let e = parse("kind = \"lion\"").unwrap_err();
+        assert!(format!("{e:#}").contains("lion"), "{e:#}");
+    }
+
+    #[test]
+    fn a_bad_lr_is_rejected_naming_key_expectation_and_value() {
+        assert_eq!(
+            resolve_error("kind = \"sgd\"\nlr = -0.1"),
+            "optimizer.lr: expected a finite number > 0, found -0.1"
+        );
+        assert!(resolve_error("kind = \"sgd\"\nlr = 0.0").contains("found 0.0"));
+        assert!(resolve_error("kind = \"sgd\"\nlr = nan").contains("found NaN"));
+        assert!(resolve_error("kind = \"sgd\"\nlr = inf").contains("found inf"));
+    }
+
+    #[test]
+    fn a_bad_clip_norm_is_rejected() {
+        assert_eq!(
+            resolve_error("kind = \"adam\"\nclip_norm = -1.0"),
+            "optimizer.clip_norm: expected a finite number >= 0, found -1.0"
+        );
+        assert!(resolve_error("kind = \"adam\"\nclip_norm = inf").contains("optimizer.clip_norm"));
+        assert_eq!(resolved("kind = \"adam\"\nclip_norm = 1.5").clip_norm, 1.5);
+    }
+
+    #[test]
+    fn bad_ranges_of_every_kind_are_rejected_naming_the_key() {
+        for (body, message) in [
+            (
+                "kind = \"adam\"\nbeta2 = 1.2",
+                "optimizer.beta2: expected a number in [0, 1), found 1.2",
+            ),
+            (
+                "kind = \"adamw\"\nbeta1 = 1.0",
+                "optimizer.beta1: expected a number in [0, 1), found 1.0",
+            ),
+            (
+                "kind = \"adam\"\neps = 0.0",
+                "optimizer.eps: expected a finite number > 0, found 0.0",
+            ),
+            (
+                "kind = \"adamw\"\nweight_decay = -0.01",
+                "optimizer.weight_decay: expected a finite number >= 0, found -0.01",
+            ),
+            (
+                "kind = \"sgd\"\nmomentum = -0.9",
+                "optimizer.momentum: expected a finite number >= 0, found -0.9",
+            ),
+            (
+                "kind = \"sgd\"\ndampening = 1.5",
+                "optimizer.dampening: expected a number in [0, 1], found 1.5",
+            ),
+            (
+                "kind = \"sgd\"\nweight_decay = -1.0",
+                "optimizer.weight_decay: expected a finite number >= 0, found -1.0",
+            ),
+            (
+                "kind = \"adagrad\"\neps = -1e-10",
+                "optimizer.eps: expected a finite number > 0, found -1e-10",
+            ),
+            (
+                "kind = \"adagrad\"\ninitial_accumulator = -0.1",
+                "optimizer.initial_accumulator: expected a finite number >= 0, found -0.1",
+            ),
+            (
+                "kind = \"rmsprop\"\nalpha = 1.0",
+                "optimizer.alpha: expected a number in [0, 1), found 1.0",
+            ),
+            (
+                "kind = \"rmsprop\"\nmomentum = -0.5",
+                "optimizer.momentum: expected a finite number >= 0, found -0.5",
+            ),
+            (
+                "kind = \"rmsprop\"\neps = 0.0",
+                "optimizer.eps: expected a finite number > 0, found 0.0",
+            ),
+        ] {
+            assert_eq!(resolve_error(body), message, "{body}");
+        }
+    }
+
+    #[test]
+    fn nesterov_needs_momentum_and_no_dampening_as_in_pytorch() {
+        assert_eq!(
+            resolve_error("kind = \"sgd\"\nnesterov = true"),
+            "optimizer.nesterov: expected momentum > 0 and dampening = 0, found momentum = 0.0, dampening = 0.0"
+        );
+        assert!(
+            resolve_error("kind = \"sgd\"\nnesterov = true\nmomentum = 0.9\ndampening = 0.1")
+                .contains("dampening = 0.1")
+        );
+        resolved("kind = \"sgd\"\nnesterov = true\nmomentum = 0.9");
+    }
+
+    #[test]
+    fn build_gives_state_buffers_as_long_as_the_parameters() {
+        for (body, buffers) in [
+            ("kind = \"sgd\"", 0),
+            ("kind = \"sgd\"\nmomentum = 0.9", 1),
+            ("kind = \"adagrad\"", 1),
+            ("kind = \"rmsprop\"", 1),
+            ("kind = \"rmsprop\"\nmomentum = 0.9\ncentered = true", 3),
+            ("kind = \"adam\"", 2),
+            ("kind = \"adamw\"\namsgrad = true", 3),
+        ] {
+            let mut opt = resolved(body).build(5);
+            assert_eq!(opt.state_buffers().len(), buffers, "{body}");
+            assert!(opt.state_buffers().iter().all(|b| b.len() == 5), "{body}");
+            assert_eq!(opt.state_buffers_mut().len(), buffers, "{body}");
+            assert_eq!(opt.step_count(), 0, "{body}");
+        }
+    }
+
+    #[test]
+    fn restoring_state_and_step_count_continues_exactly() {
+        // Two steps straight through, versus one step, a copy of the state into a fresh
+        // optimizer, and one more step there.
+        for body in [
+            "kind = \"sgd\"\nmomentum = 0.9",
+            "kind = \"adagrad\"",
+            "kind = \"rmsprop\"\nmomentum = 0.5\ncentered = true",
+            "kind = \"adam\"\namsgrad = true",
+            "kind = \"adamw\"",
+        ] {
+            let cfg = resolved(body);
+            let g1 = [0.5f32, -1.0, 2.0];
+            let g2 = [-0.25f32, 0.75, 1.0];
+            let mut p = vec![1.0f32, 2.0, -3.0];
+            let mut a = cfg.build(3);
+            a.step(&mut p, &g1, 0.1);
+            let mut q = p.clone();
+            let mut b = cfg.build(3);
+            b.set_step_count(a.step_count());
+            for (dst, src) in b.state_buffers_mut().into_iter().zip(a.state_buffers()) {
+                dst.copy_from_slice(src);
+            }
+            a.step(&mut p, &g2, 0.1);
+            b.step(&mut q, &g2, 0.1);
+            assert_eq!(p, q, "{body}");
+            assert_eq!(a.step_count(), 2, "{body}");
+        }
+    }
 }
 
 impl Default for OptimizerConfig {

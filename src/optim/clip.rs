@@ -1,0 +1,88 @@
+//! Global gradient norm and clipping — PyTorch's `torch.nn.utils.clip_grad_norm_` (L2, one group).
+//!
+//! ```text
+//! norm      = √(Σ g_i²)                      (accumulated in f64)
+//! clip_coef = max_norm / (norm + 1e-6)
+//! g         = g · clip_coef                  (only when clip_coef < 1)
+//! ```
+
+/// Global L2 norm of the gradient (accumulated in f64).
+pub fn global_norm(grads: &[f32]) -> f64 {
+    grads
+        .iter()
+        .map(|&g| (g as f64) * (g as f64))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// PyTorch's `clip_grad_norm_`: scale by max_norm / (norm + 1e-6) when that is below 1.
+/// `norm` is the gradient's [`global_norm`] (measured once, for the metrics too); a
+/// `max_norm` of 0 means clipping is off.
+pub fn clip_to_norm(grads: &mut [f32], norm: f64, max_norm: f64) {
+    if max_norm <= 0.0 {
+        return;
+    }
+    // PyTorch forms the coefficient as an f32 tensor; a NaN norm gives a NaN coefficient,
+    // which is not < 1, so a diverged gradient passes through unchanged and is caught by the
+    // loss check.
+    let coef = (max_norm / (norm + 1e-6)) as f32;
+    if coef < 1.0 {
+        for g in grads.iter_mut() {
+            *g *= coef;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_global_norm_is_the_l2_norm_of_all_gradients() {
+        // √(3² + 4² + 12²) = √169 = 13
+        assert_eq!(global_norm(&[3.0, -4.0, 12.0]), 13.0);
+        assert_eq!(global_norm(&[]), 0.0);
+    }
+
+    #[test]
+    fn the_global_norm_does_not_overflow_in_f32() {
+        // 1e20² overflows f32 but not f64: √2·1e20.
+        let big = 1e20f32;
+        let n = global_norm(&[big, big]);
+        assert!((n / (2f64.sqrt() * big as f64) - 1.0).abs() < 1e-12, "{n}");
+    }
+
+    #[test]
+    fn clipping_scales_by_max_norm_over_norm_plus_a_millionth() {
+        // norm 13, max_norm 6.5: coef = 6.5 / 13.000001 = 0.49999996…
+        let mut g = [3.0f32, -4.0, 12.0];
+        clip_to_norm(&mut g, 13.0, 6.5);
+        let coef = (6.5f64 / 13.000001) as f32;
+        assert_eq!(g, [3.0 * coef, -4.0 * coef, 12.0 * coef]);
+        assert!((global_norm(&g) - 6.5).abs() < 1e-5);
+    }
+
+    #[test]
+    fn gradients_within_the_bound_are_left_alone() {
+        let mut g = [3.0f32, -4.0, 12.0];
+        clip_to_norm(&mut g, 13.0, 13.0); // coef = 13 / 13.000001 < 1: PyTorch clips (barely)
+        assert!(g[2] < 12.0);
+        let mut g = [3.0f32, -4.0, 12.0];
+        clip_to_norm(&mut g, 13.0, 20.0);
+        assert_eq!(g, [3.0, -4.0, 12.0]);
+    }
+
+    #[test]
+    fn a_max_norm_of_zero_turns_clipping_off() {
+        let mut g = [3.0f32, -4.0, 12.0];
+        clip_to_norm(&mut g, 13.0, 0.0);
+        assert_eq!(g, [3.0, -4.0, 12.0]);
+    }
+
+    #[test]
+    fn a_nan_norm_leaves_the_gradient_as_it_is() {
+        let mut g = [f32::NAN, 1.0];
+        clip_to_norm(&mut g, f64::NAN, 1.0);
+        assert!(g[0].is_nan() && g[1] == 1.0);
+    }
+}
