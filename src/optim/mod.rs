@@ -461,18 +461,3 @@ mod tests {
         }
     }
 }
-
-impl Default for OptimizerConfig {
-    fn default() -> Self {
-        todo!()
-    }
-}
-
-impl OptimizerConfig {
-    pub fn resolve(&mut self) -> Result<()> {
-        todo!()
-    }
-    pub fn lr0(&self) -> f64 {
-        todo!()
-    }
-}
