@@ -196,7 +196,9 @@ impl Dataset {
 }
 
 /// Pixel bytes to [0, 1], exactly `b / 255` as torchvision's `ToTensor` does. A plain loop:
-/// the compiler vectorises the widening and the division (see the measurement in the tests).
+/// the compiler vectorises the widening and the division. Measured (release, 2-core machine,
+/// `measure_loading_fashion_mnist_and_filling_batches`): about 60 µs per 128×784 batch of
+/// randomly chosen rows, against about 78 µs for a 256-entry lookup table.
 #[inline]
 fn bytes_to_unit(src: &[u8], dst: &mut [f32]) {
     for (d, &s) in dst.iter_mut().zip(src) {
@@ -737,11 +739,15 @@ mod tests {
         };
         let mut b = Batch::default();
         let rows: Vec<usize> = (0..60_000).map(|i| (i * 7919) % 60_000).collect();
-        let t = std::time::Instant::now();
-        for chunk in rows.chunks(128) {
-            d.fill_batch(chunk, &mut b);
+        // The best of 5 epochs, to see past other processes on a shared machine.
+        let mut fill = std::time::Duration::MAX;
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            for chunk in rows.chunks(128) {
+                d.fill_batch(chunk, &mut b);
+            }
+            fill = fill.min(t.elapsed());
         }
-        let fill = t.elapsed();
         eprintln!(
             "read 60,000 gz images: {load:?}; fill 469 batches of 128: {fill:?} ({:?} per batch)",
             fill / 469

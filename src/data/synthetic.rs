@@ -1,6 +1,6 @@
 //! `synthetic_linear`: a regression problem with a known answer, y = w·x + b + N(0, noise²).
 //!
-//! Each feature of x is uniform in [x_min, x_max). Draws come from the seed's
+//! Each feature of x is uniform in [x_min, x_max) (drawn in f64, then stored as f32). Draws come from the seed's
 //! `"synthetic_linear"` stream in a fixed order: per sample, its features in order, then its noise
 //! (Box–Muller, one normal per pair of uniforms), so a seed always gives the same data.
 
@@ -109,9 +109,10 @@ pub fn generate(src: &SyntheticLinearSource, seed: u64) -> Result<Dataset> {
         for w in &src.weights {
             let u: f64 = rng.random();
             // Rounding can land exactly on x_max for a u just below 1; keep the interval half-open.
-            let xi = (src.x_min + width * u).min(prev_float(src.x_max));
-            dot += w * xi;
-            x.push(xi as f32);
+            let xi = ((src.x_min + width * u).min(prev_float(src.x_max))) as f32;
+            // y from the stored (f32) x, so that a noiseless y is exactly linear in the features.
+            dot += w * f64::from(xi);
+            x.push(xi);
         }
         y.push((dot + src.noise * standard_normal(&mut rng)) as f32);
     }
