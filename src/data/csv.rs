@@ -429,6 +429,21 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("d.csv");
+        std::fs::write(&p, b"x,y\n1,\xff\n").unwrap();
+        let e = format!(
+            "{:#}",
+            read(&src(p, "y", true), TaskKind::Regression).unwrap_err()
+        );
+        assert!(
+            e.contains("d.csv") && e.to_lowercase().contains("utf-8"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn records_are_counted_without_the_header() {
         let (_d, p) = file("x,y\n1,2\n3,4\n5,6\n");
         assert_eq!(count_records(&src(p.clone(), "y", true)).unwrap(), 3);

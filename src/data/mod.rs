@@ -490,6 +490,9 @@ mod tests {
             cfg.source,
             DataSource::Csv(CsvSource { header: true, .. })
         ));
+        let text = "kind = \"synthetic_linear\"\nvalidation_split = 0\nweights = [1, 2]";
+        let cfg: DataConfig = toml::from_str(text).unwrap();
+        assert_eq!(cfg.validation_split, 0.0);
     }
 
     #[test]
