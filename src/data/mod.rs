@@ -1,10 +1,17 @@
 //! Datasets in memory, how they are loaded from `[data]`, and how batches are drawn from them.
 //!
-//! INTERFACE SKETCH — the data helper replaces the bodies; the signatures are what the trainer uses.
+//! One file per source: [`idx`] (MNIST-style, raw or gzipped), [`csv`], [`synthetic`]
+//! (`synthetic_linear`); [`split`] makes a validation set from `validation_split`.
+//! Pixels stay `u8` in memory and are scaled to [0, 1] batch by batch into a reused [`Batch`].
 
-use std::path::PathBuf;
+pub mod csv;
+pub mod idx;
+pub mod split;
+pub mod synthetic;
 
-use anyhow::Result;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Targets, TaskKind};
@@ -27,6 +34,8 @@ pub enum DataSource {
     SyntheticLinear(SyntheticLinearSource),
 }
 
+/// `kind = "idx"`: images and labels in IDX files, raw or gzipped. The test files, both or
+/// neither, give the validation set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdxSource {
@@ -38,11 +47,15 @@ pub struct IdxSource {
     pub test_labels: Option<PathBuf>,
 }
 
+/// `kind = "csv"`: one example per record; every column but `target` is a feature (f32).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CsvSource {
     pub path: PathBuf,
+    /// The target column: its name when `header = true`; its 0-based index written as a
+    /// string (`"3"`) when `header = false`.
     pub target: String,
+    /// Whether the first record names the columns.
     #[serde(default = "default_true")]
     pub header: bool,
 }
@@ -51,14 +64,24 @@ fn default_true() -> bool {
     true
 }
 
+/// `kind = "synthetic_linear"`: y = w·x + b + N(0, noise²), x uniform in [x_min, x_max) per
+/// feature. Every key has a default (the SPEC's example); see [`synthetic`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyntheticLinearSource {
+    #[serde(default = "synthetic::default_samples")]
     pub samples: usize,
+    /// One weight per feature.
+    #[serde(default = "synthetic::default_weights")]
     pub weights: Vec<f64>,
+    #[serde(default = "synthetic::default_bias")]
     pub bias: f64,
+    /// Standard deviation of the Gaussian noise added to y.
+    #[serde(default = "synthetic::default_noise")]
     pub noise: f64,
+    #[serde(default = "synthetic::default_x_min")]
     pub x_min: f64,
+    #[serde(default = "synthetic::default_x_max")]
     pub x_max: f64,
 }
 
@@ -112,28 +135,627 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// The targets of the `rows` examples last filled in.
     pub fn targets(&self) -> Targets<'_> {
-        todo!()
+        // fill_batch empties the kind it does not fill, so a non-empty `values` means regression.
+        if self.values.is_empty() {
+            Targets::Classes(self.classes.get(..self.rows).unwrap_or(&self.classes))
+        } else {
+            Targets::Values(self.values.get(..self.rows).unwrap_or(&self.values))
+        }
     }
 }
 
 impl Dataset {
     /// Copies the given rows into `batch` (features scaled to f32), allocating nothing when
-    /// `batch` already has the capacity.
-    pub fn fill_batch(&self, _rows: &[usize], _batch: &mut Batch) {
-        todo!()
+    /// `batch` already has the capacity. Afterwards `batch.x.len() == rows.len() * self.cols`
+    /// and exactly one of `batch.classes` / `batch.values` holds `rows.len()` targets.
+    ///
+    /// # Panics
+    /// If a row index is `>= self.rows` (indices come from the trainer, never from a file).
+    pub fn fill_batch(&self, rows: &[usize], batch: &mut Batch) {
+        let c = self.cols;
+        // `resize` reallocates only when capacity is short; every element is overwritten below.
+        batch.x.resize(rows.len() * c, 0.0);
+        if c > 0 {
+            match &self.features {
+                Features::Bytes(v) => {
+                    for (dst, &r) in batch.x.chunks_exact_mut(c).zip(rows) {
+                        bytes_to_unit(&v[r * c..(r + 1) * c], dst);
+                    }
+                }
+                Features::Floats(v) => {
+                    for (dst, &r) in batch.x.chunks_exact_mut(c).zip(rows) {
+                        dst.copy_from_slice(&v[r * c..(r + 1) * c]);
+                    }
+                }
+            }
+        }
+        match &self.labels {
+            Labels::Classes(v) => {
+                batch.values.clear();
+                batch.classes.clear();
+                batch.classes.extend(rows.iter().map(|&r| v[r]));
+            }
+            Labels::Values(v) => {
+                batch.classes.clear();
+                batch.values.clear();
+                batch.values.extend(rows.iter().map(|&r| v[r]));
+            }
+        }
+        batch.rows = rows.len();
+    }
+
+    /// The largest class label, if the labels are classes.
+    pub fn max_class(&self) -> Option<u32> {
+        match &self.labels {
+            Labels::Classes(v) => v.iter().copied().max(),
+            Labels::Values(_) => None,
+        }
     }
 }
 
+/// Pixel bytes to [0, 1], exactly `b / 255` as torchvision's `ToTensor` does. A plain loop:
+/// the compiler vectorises the widening and the division. Measured (release, 2-core machine,
+/// `measure_loading_fashion_mnist_and_filling_batches`): about 60 µs per 128×784 batch of
+/// randomly chosen rows, against about 78 µs for a 256-entry lookup table.
+#[inline]
+fn bytes_to_unit(src: &[u8], dst: &mut [f32]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = f32::from(s) / 255.0;
+    }
+}
+
+impl DataConfig {
+    /// Checks the keys without reading any file: ranges, and which keys go together.
+    pub fn validate(&self) -> Result<()> {
+        split::check_fraction(self.validation_split)?;
+        match &self.source {
+            DataSource::Idx(s) => match (&s.test_images, &s.test_labels) {
+                (Some(_), None) => bail!(
+                    "data.test_labels: expected together with data.test_images, found only test_images"
+                ),
+                (None, Some(_)) => bail!(
+                    "data.test_images: expected together with data.test_labels, found only test_labels"
+                ),
+                (Some(_), Some(_)) if self.validation_split != 0.0 => bail!(
+                    "data.validation_split: expected 0 when test_images and test_labels give the validation set, found {}",
+                    self.validation_split
+                ),
+                _ => {}
+            },
+            DataSource::Csv(s) => {
+                if s.target.trim().is_empty() {
+                    bail!(
+                        "data.target: expected a column name (or a 0-based index when header = false), found \"\""
+                    );
+                }
+            }
+            DataSource::SyntheticLinear(s) => s.validate()?,
+        }
+        Ok(())
+    }
+
+    /// Whether the validation set comes from separate test files rather than a split.
+    fn has_test_files(&self) -> bool {
+        matches!(
+            &self.source,
+            DataSource::Idx(IdxSource {
+                test_images: Some(_),
+                test_labels: Some(_),
+                ..
+            })
+        )
+    }
+}
+
+/// Refuses a model whose task the data cannot serve, before any file is read.
+fn check_task(source: &DataSource, task: TaskKind) -> Result<()> {
+    match (source, task) {
+        (DataSource::SyntheticLinear(_), TaskKind::Classification) => bail!(
+            "data.kind: a classification model needs class labels, found \"synthetic_linear\" (real-valued targets); use model.kind = \"linear\""
+        ),
+        (DataSource::Idx(_), TaskKind::Regression) => bail!(
+            "data.kind: a regression model (model.kind = \"linear\") needs real-valued targets, found \"idx\" (class labels); use model.kind = \"mlp\""
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Reads an images file and its labels file into one dataset, checking the counts agree.
+fn read_idx_pair(images: &Path, labels: &Path) -> Result<Dataset> {
+    let img = idx::read_images(images)?;
+    let lab = idx::read_labels(labels)?;
+    if img.count != lab.len() {
+        bail!(
+            "{}: expected as many labels as {} has images ({}), found {}",
+            labels.display(),
+            images.display(),
+            img.count,
+            lab.len()
+        );
+    }
+    let cols = img.pixels_per_image();
+    Ok(Dataset {
+        features: Features::Bytes(img.pixels),
+        labels: Labels::Classes(lab.into_iter().map(u32::from).collect()),
+        rows: img.count,
+        cols,
+    })
+}
+
+/// Holds out `fraction` of the rows (seeded) as the validation set; 0 = none.
+fn split_off(data: Dataset, fraction: f64, seed: u64) -> Result<(Dataset, Option<Dataset>)> {
+    let (train, validation) = split::split_rows(data.rows, fraction, seed)?;
+    if validation.is_empty() {
+        return Ok((data, None));
+    }
+    Ok((data.select(&train), Some(data.select(&validation))))
+}
+
 /// Loads the training and validation sets. Paths are already absolute or relative to the cwd.
-pub fn load(_cfg: &DataConfig, _task: TaskKind, _seed: u64) -> Result<Splits> {
-    todo!()
+///
+/// Every error is about the config or the data (callers map it to exit code 2) and is one line
+/// naming the file or key.
+pub fn load(cfg: &DataConfig, task: TaskKind, seed: u64) -> Result<Splits> {
+    cfg.validate()?;
+    check_task(&cfg.source, task)?;
+    let (train, validation) = match &cfg.source {
+        DataSource::Idx(s) => {
+            let train = read_idx_pair(&s.train_images, &s.train_labels)?;
+            match (&s.test_images, &s.test_labels) {
+                (Some(images), Some(labels)) => {
+                    let test = read_idx_pair(images, labels)?;
+                    if test.cols != train.cols {
+                        bail!(
+                            "{}: expected images of {} pixels like {}, found {}",
+                            images.display(),
+                            train.cols,
+                            s.train_images.display(),
+                            test.cols
+                        );
+                    }
+                    (train, Some(test))
+                }
+                _ => split_off(train, cfg.validation_split, seed)?,
+            }
+        }
+        DataSource::Csv(s) => split_off(csv::read(s, task)?, cfg.validation_split, seed)?,
+        DataSource::SyntheticLinear(s) => {
+            split_off(synthetic::generate(s, seed)?, cfg.validation_split, seed)?
+        }
+    };
+    if let Some(v) = &validation
+        && v.cols != train.cols
+    {
+        bail!(
+            "data: expected the validation set to have {} features per row like the training set, found {}",
+            train.cols,
+            v.cols
+        );
+    }
+    let outputs = match task {
+        TaskKind::Regression => 1,
+        TaskKind::Classification => {
+            let max = train
+                .max_class()
+                .into_iter()
+                .chain(validation.as_ref().and_then(Dataset::max_class))
+                .max();
+            max.map_or(2, |m| (m as usize + 1).max(2))
+        }
+    };
+    Ok(Splits {
+        train,
+        validation,
+        outputs,
+    })
 }
 
 /// Number of training rows (after any validation split) without reading more than headers where
-/// the format allows; for `lrtrain schedule`.
-pub fn train_rows(_cfg: &DataConfig, _seed: u64) -> Result<usize> {
-    todo!()
+/// the format allows; for `lrtrain schedule`. IDX reads the two 8-byte headers (decompressed if
+/// gzipped), CSV counts records without parsing cells, synthetic data needs no file.
+pub fn train_rows(cfg: &DataConfig, _seed: u64) -> Result<usize> {
+    cfg.validate()?;
+    let n = match &cfg.source {
+        DataSource::Idx(s) => {
+            let images = idx::count(&s.train_images)?;
+            let labels = idx::count(&s.train_labels)?;
+            if images != labels {
+                bail!(
+                    "{}: expected as many labels as {} has images ({images}), found {labels}",
+                    s.train_labels.display(),
+                    s.train_images.display()
+                );
+            }
+            if images == 0 {
+                bail!(
+                    "{}: expected at least one image, found 0",
+                    s.train_images.display()
+                );
+            }
+            images
+        }
+        DataSource::Csv(s) => csv::count_records(s)?,
+        DataSource::SyntheticLinear(s) => s.samples,
+    };
+    if cfg.has_test_files() {
+        return Ok(n);
+    }
+    // The split's size does not depend on the seed, only which rows it takes.
+    Ok(n - split::validation_count(n, cfg.validation_split)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::idx::tests::{gzip, idx_bytes, write};
+    use super::idx::{IMAGES_MAGIC, LABELS_MAGIC};
+    use super::*;
+
+    fn shipped(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data")
+            .join(name)
+    }
+
+    fn idx_config(dir: &str, test: bool) -> DataConfig {
+        let p = |f: &str| PathBuf::from(format!("{dir}/{f}-ubyte.gz"));
+        DataConfig {
+            validation_split: 0.0,
+            source: DataSource::Idx(IdxSource {
+                train_images: p("train-images-idx3"),
+                train_labels: p("train-labels-idx1"),
+                test_images: test.then(|| p("t10k-images-idx3")),
+                test_labels: test.then(|| p("t10k-labels-idx1")),
+            }),
+        }
+    }
+
+    fn err(r: Result<impl std::fmt::Debug>) -> String {
+        format!("{:#}", r.unwrap_err())
+    }
+
+    fn bytes_dataset() -> Dataset {
+        Dataset {
+            features: Features::Bytes(vec![0, 255, 51, 102, 1, 2]),
+            labels: Labels::Classes(vec![3, 1, 4]),
+            rows: 3,
+            cols: 2,
+        }
+    }
+
+    #[test]
+    fn fill_batch_scales_bytes_by_one_over_255_and_copies_the_targets() {
+        let d = bytes_dataset();
+        let mut b = Batch::default();
+        d.fill_batch(&[1, 0], &mut b);
+        assert_eq!(b.rows, 2);
+        assert_eq!(b.x, vec![0.2, 0.4, 0.0, 1.0]);
+        assert!(matches!(b.targets(), Targets::Classes(&[1, 3])));
+    }
+
+    #[test]
+    fn fill_batch_copies_floats_and_values_and_clears_the_other_kind() {
+        let d = Dataset {
+            features: Features::Floats(vec![1.5, -2.0]),
+            labels: Labels::Values(vec![7.0, 8.0]),
+            rows: 2,
+            cols: 1,
+        };
+        let mut b = Batch::default();
+        bytes_dataset().fill_batch(&[0, 1, 2], &mut b);
+        d.fill_batch(&[1], &mut b);
+        assert_eq!((b.rows, b.x.as_slice()), (1, &[-2.0][..]));
+        assert!(b.classes.is_empty());
+        assert!(matches!(b.targets(), Targets::Values(&[8.0])));
+    }
+
+    #[test]
+    fn a_second_fill_of_no_more_rows_does_not_reallocate() {
+        let d = bytes_dataset();
+        let mut b = Batch::default();
+        d.fill_batch(&[0, 1, 2], &mut b);
+        let (px, pc, cap) = (b.x.as_ptr(), b.classes.as_ptr(), b.x.capacity());
+        d.fill_batch(&[2, 1, 0], &mut b);
+        d.fill_batch(&[2], &mut b); // a short last batch
+        assert_eq!(
+            (b.x.as_ptr(), b.classes.as_ptr(), b.x.capacity()),
+            (px, pc, cap)
+        );
+        assert_eq!((b.rows, b.x.len()), (1, 2));
+        assert!(matches!(b.targets(), Targets::Classes(&[4])));
+    }
+
+    #[test]
+    fn the_config_parses_from_toml_with_synthetic_defaults_and_round_trips() {
+        let cfg: DataConfig =
+            toml::from_str("kind = \"synthetic_linear\"\nsamples = 10\nbias = 1").unwrap();
+        assert_eq!(cfg.validation_split, 0.0);
+        assert_eq!(
+            cfg.source,
+            DataSource::SyntheticLinear(SyntheticLinearSource {
+                samples: 10,
+                bias: 1.0,
+                ..Default::default()
+            })
+        );
+        let back: DataConfig = toml::from_str(&toml::to_string(&cfg).unwrap()).unwrap();
+        assert_eq!(back, cfg);
+        let cfg: DataConfig = toml::from_str(
+            "kind = \"csv\"\npath = \"a.csv\"\ntarget = \"y\"\nvalidation_split = 0.25",
+        )
+        .unwrap();
+        assert_eq!(cfg.validation_split, 0.25);
+        assert!(matches!(
+            cfg.source,
+            DataSource::Csv(CsvSource { header: true, .. })
+        ));
+        let text = "kind = \"synthetic_linear\"\nvalidation_split = 0\nweights = [1, 2]";
+        let cfg: DataConfig = toml::from_str(text).unwrap();
+        assert_eq!(cfg.validation_split, 0.0);
+    }
+
+    #[test]
+    fn an_unknown_data_key_is_rejected_naming_it() {
+        let e = toml::from_str::<DataConfig>(
+            "kind = \"idx\"\ntrain_images = \"a\"\ntrain_labels = \"b\"\ntest_image = \"c\"",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("test_image"), "{e}");
+    }
+
+    #[test]
+    fn test_files_come_both_or_neither_and_exclude_a_split() {
+        let mut cfg = idx_config("/x", true);
+        if let DataSource::Idx(s) = &mut cfg.source {
+            s.test_labels = None;
+        }
+        assert!(
+            err(load(&cfg, TaskKind::Classification, 0))
+                .contains("data.test_labels: expected together with data.test_images")
+        );
+        let cfg = DataConfig {
+            validation_split: 0.1,
+            ..idx_config("/x", true)
+        };
+        assert!(err(cfg.validate()).contains("data.validation_split: expected 0 when test_images"));
+        let cfg = DataConfig {
+            validation_split: 1.5,
+            ..idx_config("/x", false)
+        };
+        assert_eq!(
+            err(load(&cfg, TaskKind::Classification, 0)),
+            "data.validation_split: expected a number in [0, 1), found 1.5"
+        );
+    }
+
+    #[test]
+    fn a_model_whose_task_the_data_cannot_serve_is_refused() {
+        let syn = DataConfig {
+            validation_split: 0.0,
+            source: DataSource::SyntheticLinear(SyntheticLinearSource::default()),
+        };
+        assert!(
+            err(load(&syn, TaskKind::Classification, 0))
+                .contains("classification model needs class labels")
+        );
+        assert!(
+            err(load(&idx_config("/x", false), TaskKind::Regression, 0))
+                .contains("regression model")
+        );
+    }
+
+    #[test]
+    fn image_and_label_counts_must_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        write(
+            dir.path(),
+            "train-images-idx3-ubyte.gz",
+            &gzip(&idx_bytes(IMAGES_MAGIC, &[2, 1, 2], &[1, 2, 3, 4])),
+        );
+        write(
+            dir.path(),
+            "train-labels-idx1-ubyte.gz",
+            &gzip(&idx_bytes(LABELS_MAGIC, &[3], &[0, 1, 2])),
+        );
+        let e = err(load(&idx_config(d, false), TaskKind::Classification, 0));
+        assert!(
+            e.contains("train-labels-idx1-ubyte.gz: expected as many labels as")
+                && e.contains("(2), found 3"),
+            "{e}"
+        );
+        assert!(err(train_rows(&idx_config(d, false), 0)).contains("(2), found 3"));
+    }
+
+    #[test]
+    fn test_images_of_another_size_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        write(
+            dir.path(),
+            "train-images-idx3-ubyte.gz",
+            &gzip(&idx_bytes(IMAGES_MAGIC, &[2, 1, 2], &[1, 2, 3, 4])),
+        );
+        write(
+            dir.path(),
+            "train-labels-idx1-ubyte.gz",
+            &gzip(&idx_bytes(LABELS_MAGIC, &[2], &[0, 1])),
+        );
+        write(
+            dir.path(),
+            "t10k-images-idx3-ubyte.gz",
+            &gzip(&idx_bytes(IMAGES_MAGIC, &[1, 1, 3], &[1, 2, 3])),
+        );
+        write(
+            dir.path(),
+            "t10k-labels-idx1-ubyte.gz",
+            &gzip(&idx_bytes(LABELS_MAGIC, &[1], &[5])),
+        );
+        let e = err(load(&idx_config(d, true), TaskKind::Classification, 0));
+        assert!(
+            e.contains("t10k-images-idx3-ubyte.gz: expected images of 2 pixels")
+                && e.contains("found 3"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn outputs_count_classes_over_both_sets_and_at_least_two() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        write(
+            dir.path(),
+            "train-images-idx3-ubyte.gz",
+            &idx_bytes(IMAGES_MAGIC, &[2, 1, 1], &[1, 2]),
+        );
+        write(
+            dir.path(),
+            "train-labels-idx1-ubyte.gz",
+            &idx_bytes(LABELS_MAGIC, &[2], &[0, 0]),
+        );
+        write(
+            dir.path(),
+            "t10k-images-idx3-ubyte.gz",
+            &idx_bytes(IMAGES_MAGIC, &[1, 1, 1], &[3]),
+        );
+        write(
+            dir.path(),
+            "t10k-labels-idx1-ubyte.gz",
+            &idx_bytes(LABELS_MAGIC, &[1], &[6]),
+        );
+        assert_eq!(
+            load(&idx_config(d, true), TaskKind::Classification, 0)
+                .unwrap()
+                .outputs,
+            7
+        );
+        assert_eq!(
+            load(&idx_config(d, false), TaskKind::Classification, 0)
+                .unwrap()
+                .outputs,
+            2
+        );
+    }
+
+    #[test]
+    fn a_csv_or_synthetic_source_is_split_by_validation_split() {
+        let syn = DataConfig {
+            validation_split: 0.2,
+            source: DataSource::SyntheticLinear(SyntheticLinearSource::default()),
+        };
+        let s = load(&syn, TaskKind::Regression, 42).unwrap();
+        assert_eq!(
+            (
+                s.train.rows,
+                s.validation.as_ref().map(|v| v.rows),
+                s.outputs
+            ),
+            (80, Some(20), 1)
+        );
+        assert_eq!(train_rows(&syn, 42).unwrap(), 80);
+
+        let csv = DataConfig {
+            validation_split: 0.1,
+            source: DataSource::Csv(CsvSource {
+                path: shipped("linear.csv"),
+                target: "y".into(),
+                header: true,
+            }),
+        };
+        let s = load(&csv, TaskKind::Regression, 1).unwrap();
+        assert_eq!(
+            (s.train.rows, s.train.cols, s.validation.map(|v| v.rows)),
+            (90, 1, Some(10))
+        );
+        assert_eq!(train_rows(&csv, 1).unwrap(), 90);
+    }
+
+    #[test]
+    fn the_shipped_mnist_subset_loads_as_8000_and_2000_digits() {
+        let s = load(
+            &idx_config(shipped("mnist").to_str().unwrap(), true),
+            TaskKind::Classification,
+            0,
+        )
+        .unwrap();
+        let v = s.validation.unwrap();
+        assert_eq!(
+            (s.train.rows, s.train.cols, v.rows, v.cols, s.outputs),
+            (8000, 784, 2000, 784, 10)
+        );
+        assert!(s.train.max_class() < Some(10) && v.max_class() < Some(10));
+        assert_eq!(
+            train_rows(&idx_config(shipped("mnist").to_str().unwrap(), true), 0).unwrap(),
+            8000
+        );
+        let split = DataConfig {
+            validation_split: 0.25,
+            ..idx_config(shipped("mnist").to_str().unwrap(), false)
+        };
+        assert_eq!(train_rows(&split, 0).unwrap(), 6000);
+        assert_eq!(
+            load(&split, TaskKind::Classification, 0)
+                .unwrap()
+                .train
+                .rows,
+            6000
+        );
+    }
+
+    const FASHION: &str = "/usr/share/datasets/fashion-mnist";
+
+    #[test]
+    fn fashion_mnist_loads_when_installed() {
+        if !Path::new(FASHION)
+            .join("train-images-idx3-ubyte.gz")
+            .exists()
+        {
+            eprintln!(
+                "skipped: {FASHION} is absent (apt-get update && apt-get install -y dataset-fashion-mnist)"
+            );
+            return;
+        }
+        let cfg = idx_config(FASHION, true);
+        assert_eq!(train_rows(&cfg, 0).unwrap(), 60_000);
+        let s = load(&cfg, TaskKind::Classification, 0).unwrap();
+        let v = s.validation.unwrap();
+        assert_eq!(
+            (s.train.rows, s.train.cols, v.rows, v.cols, s.outputs),
+            (60_000, 784, 10_000, 784, 10)
+        );
+    }
+
+    /// `cargo test --release --lib data::tests::measure -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn measure_loading_fashion_mnist_and_filling_batches() {
+        let t = std::time::Instant::now();
+        let img = idx::read_images(&Path::new(FASHION).join("train-images-idx3-ubyte.gz")).unwrap();
+        let load = t.elapsed();
+        let d = Dataset {
+            labels: Labels::Classes(vec![0; img.count]),
+            rows: img.count,
+            cols: 784,
+            features: Features::Bytes(img.pixels),
+        };
+        let mut b = Batch::default();
+        let rows: Vec<usize> = (0..60_000).map(|i| (i * 7919) % 60_000).collect();
+        // The best of 5 epochs, to see past other processes on a shared machine.
+        let mut fill = std::time::Duration::MAX;
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            for chunk in rows.chunks(128) {
+                d.fill_batch(chunk, &mut b);
+            }
+            fill = fill.min(t.elapsed());
+        }
+        eprintln!(
+            "read 60,000 gz images: {load:?}; fill 469 batches of 128: {fill:?} ({:?} per batch)",
+            fill / 469
+        );
+    }
 }
 
 /// Whether the run will have a validation set (test files, or a split > 0).
