@@ -386,6 +386,14 @@ pub fn train_rows(cfg: &DataConfig, _seed: u64) -> Result<usize> {
     Ok(n - split::validation_count(n, cfg.validation_split)?)
 }
 
+/// Whether the run will have a validation set (test files, or a split > 0).
+pub fn has_validation(cfg: &DataConfig) -> bool {
+    match &cfg.source {
+        DataSource::Idx(s) if s.test_images.is_some() => true,
+        _ => cfg.validation_split > 0.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::idx::tests::{gzip, idx_bytes, write};
@@ -755,13 +763,5 @@ mod tests {
             "read 60,000 gz images: {load:?}; fill 469 batches of 128: {fill:?} ({:?} per batch)",
             fill / 469
         );
-    }
-}
-
-/// Whether the run will have a validation set (test files, or a split > 0).
-pub fn has_validation(cfg: &DataConfig) -> bool {
-    match &cfg.source {
-        DataSource::Idx(s) if s.test_images.is_some() => true,
-        _ => cfg.validation_split > 0.0,
     }
 }
