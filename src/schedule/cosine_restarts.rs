@@ -166,6 +166,25 @@ mod tests {
     }
 
     #[test]
+    fn a_real_period_mult_agrees_with_walking_the_cycles() {
+        // period 3, mult 1.5: lengths 3, 4.5, 6.75, …; walk them one by one as PyTorch's
+        // step-wise form does, and compare the closed form at every t < 20,000.
+        let s = sched(
+            "kind = \"cosine_restarts\"\nperiod = 3\nperiod_mult = 1.5",
+            1.0,
+        );
+        let (mut start, mut len) = (0.0f64, 3.0f64);
+        for t in 0..20_000usize {
+            while t as f64 >= start + len {
+                start += len;
+                len *= 1.5;
+            }
+            let expected = cos((t as f64 - start) / len);
+            assert!((s.rate_at(t) - expected).abs() < 1e-9, "t = {t}");
+        }
+    }
+
+    #[test]
     fn a_period_mult_below_one_is_an_error() {
         let e = error(
             "kind = \"cosine_restarts\"\nperiod = 5\nperiod_mult = 0.5",

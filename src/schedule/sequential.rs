@@ -243,6 +243,22 @@ mod tests {
     }
 
     #[test]
+    fn with_unit_step_a_plateau_phase_sees_the_epochs_that_end_in_it() {
+        // 100 steps an epoch; plateau from step 150. Epoch 0 ends at step 99 (not observed),
+        // epoch 1 at 199 (best), epoch 2 does not improve → 0.1 from epoch 3 (step 300).
+        let mut s = sched(
+            "kind = \"sequential\"\nphases = [{ kind = \"constant\", length = 150 }, { kind = \"plateau\", monitor = \"loss\", patience = 0 }]",
+            1.0,
+        );
+        let mut r = Vec::new();
+        for e in 0..4 {
+            r.push(s.rate(e * 100 + 99, e));
+            s.after_epoch(&metrics(e, 1.0));
+        }
+        assert_eq!(r, [1.0, 1.0, 1.0, 0.1]);
+    }
+
+    #[test]
     fn a_grad_norm_phase_starts_its_own_g0() {
         // unit step; phase 0 constant for 2 steps, then grad_norm: G(0) is step 2's norm.
         let mut s = sched(
