@@ -1,11 +1,65 @@
 //! Learning-rate schedules: pure functions of t (like optax), except the feedback kinds.
 //!
-//! INTERFACE SKETCH — the schedule helper replaces the bodies; the signatures are what the trainer uses.
+//! `[schedule]` parses into [`ScheduleConfig`]: the `unit` and warmup keys, applied here once for
+//! every kind, plus a [`ScheduleKind`], whose variants each wrap one file's config struct.
+//! [`LrSchedule::new`] validates the keys (errors name them: `schedule.step_size: …`) and builds
+//! the runnable [`Schedule`]; [`LrSchedule::rate`] is then called once per optimizer step.
+//!
+//! Warmup (every kind but plateau): for t < warmup the rate is
+//! lr0 · (warmup_start_factor + (1 − warmup_start_factor) · t / warmup); from then on the kind is
+//! evaluated at t − warmup. This *shifts* the schedule (unlike PyTorch's SequentialLR +
+//! LinearLR, where a warmup overlaps the start of the main schedule, or a ChainedScheduler,
+//! which multiplies them).
+//!
+//! Adding a kind: one new file with its config struct implementing [`Kind`], one variant below,
+//! one arm in [`ScheduleKind::as_kind`] (the only dispatch over kinds).
+
+mod check;
+mod constant;
+mod cosine;
+mod cosine_restarts;
+mod cyclic;
+mod exponential;
+mod grad_norm;
+mod inverse_power;
+mod inverse_time;
+mod linear;
+mod multistep;
+mod one_cycle;
+mod piecewise;
+mod plateau;
+mod polynomial;
+mod random;
+mod sequential;
+mod step;
+
+pub use constant::Constant;
+pub use cosine::Cosine;
+pub use cosine_restarts::CosineRestarts;
+pub use cyclic::{Cyclic, CyclicMode};
+pub use exponential::Exponential;
+pub use grad_norm::GradNorm;
+pub use inverse_power::InversePower;
+pub use inverse_time::InverseTime;
+pub use linear::Linear;
+pub use multistep::MultiStep;
+pub use one_cycle::{Anneal, OneCycle};
+pub use piecewise::Piecewise;
+pub use plateau::{Plateau, PlateauMode, ThresholdMode};
+pub use polynomial::Polynomial;
+pub use random::Random;
+pub use sequential::{Phase, Sequential};
+pub use step::Step;
+
+use std::fmt;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::EpochMetrics;
+
+/// The interface sketch's name for the constant kind's config.
+pub type ConstantConfig = Constant;
 
 /// What the schedule may know about the run before it starts.
 #[derive(Debug, Clone, Copy)]
@@ -17,53 +71,595 @@ pub struct RunShape {
     pub classification: bool,
 }
 
+impl RunShape {
+    /// The run's length in `unit`: how many values of t it uses.
+    pub fn len_in(&self, unit: Unit) -> usize {
+        match unit {
+            Unit::Step => self.epochs.saturating_mul(self.steps_per_epoch),
+            Unit::Epoch => self.epochs,
+        }
+    }
+}
+
+/// What t counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// The 0-based global optimizer step.
+    #[default]
+    Step,
+    /// The 0-based epoch: one rate for all of an epoch's steps.
+    Epoch,
+}
+
+impl Unit {
+    /// The plural noun for messages: "steps" or "epochs".
+    pub fn plural(self) -> &'static str {
+        match self {
+            Unit::Step => "steps",
+            Unit::Epoch => "epochs",
+        }
+    }
+}
+
 /// `[schedule]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleConfig {
+    #[serde(default)]
+    pub unit: Unit,
+    /// Linear warmup length, in units of t.
+    #[serde(default)]
+    pub warmup: usize,
+    #[serde(default)]
+    pub warmup_start_factor: f64,
     #[serde(flatten)]
     pub kind: ScheduleKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ScheduleKind {
-    Constant(ConstantConfig),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConstantConfig {}
-
 impl Default for ScheduleConfig {
     fn default() -> Self {
         ScheduleConfig {
-            kind: ScheduleKind::Constant(ConstantConfig {}),
+            unit: Unit::Step,
+            warmup: 0,
+            warmup_start_factor: 0.0,
+            kind: ScheduleKind::Constant(Constant {}),
+        }
+    }
+}
+
+/// Every kind of the SPEC's table; `kind = "…"` is the snake_case variant name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScheduleKind {
+    Constant(Constant),
+    Step(Step),
+    Multistep(MultiStep),
+    Piecewise(Piecewise),
+    Exponential(Exponential),
+    InverseTime(InverseTime),
+    Polynomial(Polynomial),
+    InversePower(InversePower),
+    Linear(Linear),
+    Cosine(Cosine),
+    CosineRestarts(CosineRestarts),
+    Cyclic(Cyclic),
+    OneCycle(OneCycle),
+    Random(Random),
+    Plateau(Plateau),
+    GradNorm(GradNorm),
+    Sequential(Sequential),
+}
+
+impl ScheduleKind {
+    /// The registry: the one place that dispatches over kinds.
+    pub fn as_kind(&self) -> &dyn Kind {
+        match self {
+            ScheduleKind::Constant(k) => k,
+            ScheduleKind::Step(k) => k,
+            ScheduleKind::Multistep(k) => k,
+            ScheduleKind::Piecewise(k) => k,
+            ScheduleKind::Exponential(k) => k,
+            ScheduleKind::InverseTime(k) => k,
+            ScheduleKind::Polynomial(k) => k,
+            ScheduleKind::InversePower(k) => k,
+            ScheduleKind::Linear(k) => k,
+            ScheduleKind::Cosine(k) => k,
+            ScheduleKind::CosineRestarts(k) => k,
+            ScheduleKind::Cyclic(k) => k,
+            ScheduleKind::OneCycle(k) => k,
+            ScheduleKind::Random(k) => k,
+            ScheduleKind::Plateau(k) => k,
+            ScheduleKind::GradNorm(k) => k,
+            ScheduleKind::Sequential(k) => k,
+        }
+    }
+}
+
+/// A runnable schedule. Pure kinds implement only `lr`; feedback kinds (plateau, grad_norm, and a
+/// sequential holding one) also observe the run. `t` is local: warmup and phase starts removed.
+pub trait Schedule: fmt::Debug + Send {
+    /// The rate at t. Called every optimizer step: no allocation.
+    fn lr(&self, lr0: f64, t: usize) -> f64;
+    /// After each optimizer step in unit `t`, with that step's global gradient norm.
+    fn observe_step(&mut self, _t: usize, _grad_norm: f64) {}
+    /// After each epoch whose last step fell in unit `t` (so `t` is the epoch for unit = epoch).
+    fn observe_epoch(&mut self, _t: usize, _metrics: &EpochMetrics) {}
+    fn needs_feedback(&self) -> bool {
+        false
+    }
+}
+
+/// What every kind's config does: check its keys and build the schedule it describes.
+pub trait Kind {
+    /// Validates the keys (errors name `cx.key(…)`) and returns the runnable schedule.
+    fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>>;
+    /// Warnings for legal but suspicious settings of this kind's own keys.
+    fn lint(&self, _cx: &Context) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// What a kind may know while it is built or linted.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    /// `optimizer.lr`.
+    pub lr0: f64,
+    pub shape: &'a RunShape,
+    pub unit: Unit,
+    /// The key path of the kind's table: `schedule` or `schedule.phases[2]`.
+    pub path: String,
+    /// Inside a sequential, the phase's `length`: the default of `total` / `decay_steps`.
+    pub horizon: Option<usize>,
+    /// How many values of t the run gives this schedule (after warmup and earlier phases).
+    pub remaining: usize,
+}
+
+impl Context<'_> {
+    /// The full key path of `key`: `schedule.step_size`.
+    pub fn key(&self, key: &str) -> String {
+        format!("{}.{}", self.path, key)
+    }
+    /// The word for t in messages: "step" or "epoch".
+    pub fn unit_word(&self) -> &'static str {
+        match self.unit {
+            Unit::Step => "step",
+            Unit::Epoch => "epoch",
         }
     }
 }
 
 /// A schedule ready to run: kind, unit and warmup resolved once.
-pub struct LrSchedule {}
+#[derive(Debug)]
+pub struct LrSchedule {
+    lr0: f64,
+    unit: Unit,
+    warmup: usize,
+    warmup_start_factor: f64,
+    steps_per_epoch: usize,
+    inner: Box<dyn Schedule>,
+}
 
 impl LrSchedule {
-    /// Validates the keys (errors name them: `schedule.step_size: …`).
-    pub fn new(_cfg: &ScheduleConfig, _lr0: f64, _shape: &RunShape) -> Result<LrSchedule> {
-        todo!()
+    /// Validates the keys (errors name them: `schedule.step_size: …`; they are usage errors, exit 2).
+    pub fn new(cfg: &ScheduleConfig, lr0: f64, shape: &RunShape) -> Result<LrSchedule> {
+        let (cx, unit) = root_context(cfg, lr0, shape)?;
+        let inner = cfg.kind.as_kind().build(&cx)?;
+        Ok(LrSchedule {
+            lr0,
+            unit,
+            warmup: cfg.warmup,
+            warmup_start_factor: cfg.warmup_start_factor,
+            steps_per_epoch: shape.steps_per_epoch,
+            inner,
+        })
     }
-    /// Warnings for legal but suspicious settings (printed on stderr by the caller).
-    pub fn lint(_cfg: &ScheduleConfig, _lr0: f64, _shape: &RunShape) -> Vec<String> {
-        todo!()
+
+    /// Warnings for legal but suspicious settings (printed on stderr by the caller). Empty when
+    /// the config is invalid: `new` reports that.
+    pub fn lint(cfg: &ScheduleConfig, lr0: f64, shape: &RunShape) -> Vec<String> {
+        let Ok(sched) = LrSchedule::new(cfg, lr0, shape) else {
+            return Vec::new();
+        };
+        let Ok((cx, unit)) = root_context(cfg, lr0, shape) else {
+            return Vec::new();
+        };
+        let run = shape.len_in(unit);
+        let mut out = Vec::new();
+        if cfg.warmup > 0 && cfg.warmup >= run {
+            out.push(format!(
+                "schedule.warmup = {} is not shorter than the run ({run} {}): the rate never leaves warmup",
+                cfg.warmup,
+                unit.plural()
+            ));
+        }
+        out.extend(cfg.kind.as_kind().lint(&cx));
+        if !sched.needs_feedback()
+            && let Some(t) = (cfg.warmup..run.saturating_sub(1)).find(|&t| sched.rate_at(t) <= 0.0)
+        {
+            out.push(format!(
+                "schedule: the rate reaches 0 at {} {t}, before the run's last {} ({}): the {} after it do not train",
+                cx.unit_word(),
+                cx.unit_word(),
+                run - 1,
+                unit.plural()
+            ));
+        }
+        out
     }
+
     /// The rate for global 0-based optimizer `step`, which lies in 0-based `epoch`.
-    pub fn rate(&self, _step: usize, _epoch: usize) -> f64 {
-        todo!()
+    pub fn rate(&self, step: usize, epoch: usize) -> f64 {
+        self.rate_at(self.t(step, epoch))
     }
+
+    /// The rate at t (in the config's unit), warmup included.
+    pub fn rate_at(&self, t: usize) -> f64 {
+        if t < self.warmup {
+            let wsf = self.warmup_start_factor;
+            self.lr0 * (wsf + (1.0 - wsf) * t as f64 / self.warmup as f64)
+        } else {
+            self.inner.lr(self.lr0, t - self.warmup)
+        }
+    }
+
+    /// What t counts.
+    pub fn unit(&self) -> Unit {
+        self.unit
+    }
+
     /// Called after every optimizer step with that step's global gradient norm (before clipping).
-    pub fn after_step(&mut self, _step: usize, _epoch: usize, _grad_norm: f64) {}
+    pub fn after_step(&mut self, step: usize, epoch: usize, grad_norm: f64) {
+        let t = self.t(step, epoch);
+        if t >= self.warmup {
+            self.inner.observe_step(t - self.warmup, grad_norm);
+        }
+    }
+
     /// Called after every epoch, once its metrics (validation included) are known.
-    pub fn after_epoch(&mut self, _metrics: &EpochMetrics) {}
-    /// True for kinds that need a training signal (plateau, grad_norm): `lrtrain schedule` refuses them.
+    pub fn after_epoch(&mut self, metrics: &EpochMetrics) {
+        let last = match self.unit {
+            Unit::Epoch => metrics.epoch,
+            Unit::Step => ((metrics.epoch + 1) * self.steps_per_epoch).saturating_sub(1),
+        };
+        if last >= self.warmup {
+            self.inner.observe_epoch(last - self.warmup, metrics);
+        }
+    }
+
+    /// True for kinds that need a training signal (plateau, grad_norm, a sequential holding one):
+    /// `lrtrain schedule` refuses them.
     pub fn needs_feedback(&self) -> bool {
-        false
+        self.inner.needs_feedback()
+    }
+
+    fn t(&self, step: usize, epoch: usize) -> usize {
+        match self.unit {
+            Unit::Step => step,
+            Unit::Epoch => epoch,
+        }
+    }
+}
+
+/// The warning for a horizon key (`total`, `decay_steps`) that differs from how long the
+/// schedule actually runs (`cx.remaining`).
+pub(crate) fn horizon_lint(cx: &Context, key: &str, value: usize) -> Option<String> {
+    let runs = cx.remaining;
+    if value == runs || runs == 0 {
+        return None;
+    }
+    let units = cx.unit.plural();
+    let effect = if value < runs {
+        format!("the last {} {units} stay at its final rate", runs - value)
+    } else {
+        format!("it is cut off {} {units} before its end", value - runs)
+    };
+    Some(format!(
+        "{} = {value} but the schedule runs for {runs} {units} (the run in the chosen unit, after warmup and earlier phases): {effect}",
+        cx.key(key)
+    ))
+}
+
+/// Checks the keys shared by every kind and returns the top-level context and the unit in force.
+fn root_context<'a>(
+    cfg: &ScheduleConfig,
+    lr0: f64,
+    shape: &'a RunShape,
+) -> Result<(Context<'a>, Unit)> {
+    check::finite_non_negative("optimizer.lr", lr0)?;
+    check::fraction("schedule.warmup_start_factor", cfg.warmup_start_factor)?;
+    // Plateau reacts only between epochs, so its unit is epoch whatever the config says.
+    let unit = match cfg.kind {
+        ScheduleKind::Plateau(_) => Unit::Epoch,
+        _ => cfg.unit,
+    };
+    if cfg.warmup > 0 && matches!(cfg.kind, ScheduleKind::Plateau(_)) {
+        return Err(check::bad(
+            "schedule.warmup",
+            "0 for kind = \"plateau\" (use kind = \"sequential\" with a linear phase before the plateau)",
+            cfg.warmup,
+        ));
+    }
+    let cx = Context {
+        lr0,
+        shape,
+        unit,
+        path: "schedule".to_string(),
+        horizon: None,
+        remaining: shape.len_in(unit).saturating_sub(cfg.warmup),
+    };
+    Ok((cx, unit))
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+
+    pub const SHAPE: RunShape = RunShape {
+        seed: 42,
+        epochs: 10,
+        steps_per_epoch: 100,
+        has_validation: true,
+        classification: true,
+    };
+
+    pub fn parse(toml_src: &str) -> ScheduleConfig {
+        toml::from_str(toml_src).unwrap_or_else(|e| panic!("{toml_src}: {e}"))
+    }
+
+    /// The schedule of `toml_src` with lr0 = `lr0` on [`SHAPE`].
+    pub fn sched(toml_src: &str, lr0: f64) -> LrSchedule {
+        LrSchedule::new(&parse(toml_src), lr0, &SHAPE).unwrap_or_else(|e| panic!("{toml_src}: {e}"))
+    }
+
+    /// The error of `toml_src`, parsed or built.
+    pub fn error(toml_src: &str, lr0: f64) -> String {
+        error_on(toml_src, lr0, &SHAPE)
+    }
+
+    pub fn error_on(toml_src: &str, lr0: f64, shape: &RunShape) -> String {
+        match toml::from_str::<ScheduleConfig>(toml_src) {
+            Err(e) => e.to_string(),
+            Ok(cfg) => match LrSchedule::new(&cfg, lr0, shape) {
+                Ok(_) => panic!("{toml_src}: expected an error"),
+                Err(e) => {
+                    assert_eq!(crate::error::exit_code(&e), 2, "{e}");
+                    format!("{e:#}")
+                }
+            },
+        }
+    }
+
+    pub fn lint(toml_src: &str, lr0: f64, shape: &RunShape) -> Vec<String> {
+        LrSchedule::lint(&parse(toml_src), lr0, shape)
+    }
+
+    /// Asserts `rate_at(t) == expected` within 1e-12 relative, for each row.
+    pub fn assert_table(s: &LrSchedule, table: &[(usize, f64)]) {
+        for &(t, expected) in table {
+            let got = s.rate_at(t);
+            let tol = 1e-12 * expected.abs().max(1e-300);
+            assert!(
+                (got - expected).abs() <= tol,
+                "t = {t}: expected {expected}, got {got}"
+            );
+        }
+    }
+
+    pub fn metrics(epoch: usize, val_loss: f64) -> EpochMetrics {
+        EpochMetrics {
+            epoch,
+            lr: 0.0,
+            loss: val_loss,
+            accuracy: Some(0.5),
+            val_loss: Some(val_loss),
+            val_accuracy: Some(0.5),
+            grad_norm: 1.0,
+            seconds: 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+
+    #[test]
+    fn an_absent_schedule_is_constant() {
+        let s = LrSchedule::new(&ScheduleConfig::default(), 0.1, &SHAPE).unwrap();
+        assert_table(&s, &[(0, 0.1), (999, 0.1), (1_000_000, 0.1)]);
+        assert!(!s.needs_feedback());
+    }
+
+    #[test]
+    fn a_misspelt_key_is_rejected_naming_it() {
+        let e = error("kind = \"step\"\nstep_size = 3\ngama = 0.5", 0.1);
+        assert!(e.contains("gama"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_kind_lists_the_known_kinds() {
+        let e = error("kind = \"cosnie\"", 0.1);
+        for k in ["constant", "cosine", "one_cycle", "plateau", "sequential"] {
+            assert!(e.contains(k), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_missing_required_key_is_named() {
+        let e = error("kind = \"step\"", 0.1);
+        assert!(e.contains("step_size"), "{e}");
+        let e = error("kind = \"cosine\"", 0.1);
+        assert!(e.starts_with("schedule.total:"), "{e}");
+    }
+
+    #[test]
+    fn the_resolved_config_round_trips_through_toml() {
+        for src in [
+            "kind = \"constant\"",
+            "kind = \"step\"\nstep_size = 3\nunit = \"epoch\"\nwarmup = 2\nwarmup_start_factor = 0.1",
+            "kind = \"multistep\"\nmilestones = [3, 7]",
+            "kind = \"piecewise\"\nboundaries = [10, 20]\nvalues = [0.1, 0.01, 0.001]",
+            "kind = \"exponential\"\ndecay_rate = 0.9",
+            "kind = \"exponential\"\nk = 0.01\nstaircase = true\ndecay_steps = 10",
+            "kind = \"inverse_time\"\ndecay_rate = 0.5",
+            "kind = \"polynomial\"\ndecay_steps = 100\npower = 2.0",
+            "kind = \"inverse_power\"",
+            "kind = \"linear\"\ntotal = 100",
+            "kind = \"cosine\"\ntotal = 100\nmin_lr = 1e-5",
+            "kind = \"cosine_restarts\"\nperiod = 10\nperiod_mult = 2.0",
+            "kind = \"cyclic\"\nmax_lr = 1.0\nstep_size_up = 4\nmode = \"exp_range\"\ngamma = 0.99",
+            "kind = \"one_cycle\"\ntotal = 100\nanneal = \"linear\"\nthree_phase = true",
+            "kind = \"random\"\nmin_lr = 0.01\nmax_lr = 0.1",
+            "kind = \"plateau\"\nmonitor = \"val_accuracy\"\nmode = \"max\"\nthreshold_mode = \"abs\"",
+            "kind = \"grad_norm\"\nmax_lr = 1.0",
+            "kind = \"sequential\"\nphases = [{ kind = \"linear\", length = 5, start_factor = 0.1, end_factor = 1.0 }, { kind = \"cosine\", length = 50 }, { kind = \"plateau\", patience = 2 }]",
+        ] {
+            let cfg = parse(src);
+            let text = toml::to_string(&cfg).unwrap_or_else(|e| panic!("{src}: {e}"));
+            let back: ScheduleConfig =
+                toml::from_str(&text).unwrap_or_else(|e| panic!("{src}\n->\n{text}\n: {e}"));
+            assert_eq!(back, cfg, "{text}");
+        }
+    }
+
+    #[test]
+    fn warmup_ramps_from_the_start_factor_then_shifts_the_schedule() {
+        // warmup = 4, wsf = 0.2, lr0 = 1: t < 4 → 0.2 + 0.8·t/4; then step_size 2, gamma 0.5 at t − 4.
+        let s = sched(
+            "kind = \"step\"\nstep_size = 2\ngamma = 0.5\nwarmup = 4\nwarmup_start_factor = 0.2",
+            1.0,
+        );
+        assert_table(
+            &s,
+            &[
+                (0, 0.2),
+                (1, 0.4),
+                (3, 0.8),
+                (4, 1.0),
+                (5, 1.0),
+                (6, 0.5),
+                (8, 0.25),
+            ],
+        );
+    }
+
+    #[test]
+    fn unit_epoch_uses_the_epoch_for_every_step_of_it() {
+        let s = sched(
+            "kind = \"step\"\nstep_size = 1\ngamma = 0.5\nunit = \"epoch\"",
+            1.0,
+        );
+        assert_eq!(s.rate(0, 0), 1.0);
+        assert_eq!(s.rate(99, 0), 1.0);
+        assert_eq!(s.rate(100, 1), 0.5);
+        assert_eq!(s.rate(250, 2), 0.25);
+    }
+
+    #[test]
+    fn warmup_is_refused_for_plateau() {
+        let e = error("kind = \"plateau\"\nwarmup = 3", 0.1);
+        assert!(e.starts_with("schedule.warmup:"), "{e}");
+    }
+
+    #[test]
+    fn a_warmup_start_factor_outside_0_1_is_an_error() {
+        let e = error(
+            "warmup = 3\nwarmup_start_factor = 1.5\nkind = \"constant\"",
+            0.1,
+        );
+        assert!(e.starts_with("schedule.warmup_start_factor:"), "{e}");
+    }
+
+    #[test]
+    fn lint_flags_a_warmup_longer_than_the_run() {
+        let w = lint("kind = \"constant\"\nwarmup = 1000", 0.1, &SHAPE);
+        assert!(w.iter().any(|w| w.starts_with("schedule.warmup")), "{w:?}");
+        assert!(lint("kind = \"constant\"\nwarmup = 999", 0.1, &SHAPE).is_empty());
+    }
+
+    #[test]
+    fn lint_flags_a_rate_reaching_zero_before_the_last_step() {
+        // 1000 steps; the linear reaches 0 at t = 500.
+        let w = lint("kind = \"linear\"\ntotal = 500", 0.1, &SHAPE);
+        assert!(
+            w.iter().any(|w| w.contains("reaches 0 at step 500")),
+            "{w:?}"
+        );
+        // Reaching 0 exactly after the last step is the usual intent.
+        assert!(lint("kind = \"linear\"\ntotal = 1000", 0.1, &SHAPE).is_empty());
+        // Warmup starting at 0 is not "reaching 0".
+        assert!(lint("kind = \"linear\"\ntotal = 990\nwarmup = 10", 0.1, &SHAPE).is_empty());
+    }
+
+    /// One config per kind for the properties below.
+    const EVERY_KIND: [&str; 17] = [
+        "kind = \"constant\"",
+        "kind = \"step\"\nstep_size = 1000\ngamma = 0.5",
+        "kind = \"multistep\"\nmilestones = [10, 5000, 90000]",
+        "kind = \"piecewise\"\nboundaries = [10, 20]\nvalues = [0.1, 0.01, 0.001]",
+        "kind = \"exponential\"\ndecay_rate = 0.99\ndecay_steps = 10",
+        "kind = \"inverse_time\"\ndecay_rate = 0.5\ndecay_steps = 10\nstaircase = true",
+        "kind = \"polynomial\"\ndecay_steps = 50000\npower = 2.0\nend_lr = 1e-4",
+        "kind = \"inverse_power\"\ndecay_steps = 10",
+        "kind = \"linear\"\ntotal = 50000",
+        "kind = \"cosine\"\ntotal = 50000",
+        "kind = \"cosine_restarts\"\nperiod = 10\nperiod_mult = 2.0\npeak_mult = 0.9",
+        "kind = \"cyclic\"\nmax_lr = 1.0\nstep_size_up = 7\nstep_size_down = 3\nmode = \"exp_range\"\ngamma = 0.9999",
+        "kind = \"one_cycle\"\ntotal = 50000\nthree_phase = true",
+        "kind = \"random\"\nmin_lr = 0.01\nmax_lr = 0.1",
+        "kind = \"plateau\"\nmonitor = \"loss\"\npatience = 2\ncooldown = 1",
+        "kind = \"grad_norm\"\nmin_lr = 0.001\nmax_lr = 1.0",
+        "kind = \"sequential\"\nwarmup = 100\nphases = [{ kind = \"cosine\", length = 1000 }, { kind = \"cyclic\", max_lr = 0.5, step_size_up = 10, length = 2000 }, { kind = \"grad_norm\", length = 3000 }, { kind = \"plateau\", monitor = \"loss\", patience = 0 }]",
+    ];
+
+    /// Runs `src` for 100,000 steps (1,000 epochs of 100), with scripted feedback, and returns
+    /// every rate.
+    fn run_100k(src: &str) -> Vec<f64> {
+        let shape = RunShape {
+            epochs: 1000,
+            ..SHAPE
+        };
+        let mut s = LrSchedule::new(&parse(src), 0.1, &shape).unwrap();
+        let mut rates = Vec::with_capacity(100_000);
+        let mut noise = 7u64;
+        for epoch in 0..1000 {
+            for k in 0..100 {
+                let step = epoch * 100 + k;
+                rates.push(s.rate(step, epoch));
+                noise = crate::seed::splitmix64(noise);
+                s.after_step(step, epoch, 1.0 + (noise % 1000) as f64 / 100.0);
+            }
+            let loss = 1.0 / (1.0 + (epoch / 7) as f64);
+            s.after_epoch(&metrics(epoch, loss));
+        }
+        rates
+    }
+
+    #[test]
+    fn every_kind_is_finite_non_negative_and_deterministic_over_100k_steps() {
+        for src in EVERY_KIND {
+            let a = run_100k(src);
+            assert!(
+                a.iter().all(|r| r.is_finite() && *r >= 0.0),
+                "{src}: {:?}",
+                a.iter().find(|r| !(r.is_finite() && **r >= 0.0))
+            );
+            let b = run_100k(src);
+            assert!(
+                a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "{src}"
+            );
+        }
+    }
+
+    #[test]
+    fn feedback_kinds_say_so() {
+        for (src, fb) in EVERY_KIND.iter().zip([
+            false, false, false, false, false, false, false, false, false, false, false, false,
+            false, false, true, true, true,
+        ]) {
+            assert_eq!(sched(src, 0.1).needs_feedback(), fb, "{src}");
+        }
     }
 }
