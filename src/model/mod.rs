@@ -327,6 +327,12 @@ impl Network {
         self.par.threads()
     }
 
+    /// For benchmarks: how products are shared among threads (see `matmul`).
+    #[doc(hidden)]
+    pub fn tune_matmul(&mut self, strategy: matmul::Strategy, min_work: usize) {
+        self.par.tune(strategy, min_work);
+    }
+
     /// Floating-point operations (2·m·n·k over every product) of one `loss_and_grad` on `n` rows.
     pub fn train_flops(&self, n: usize) -> u64 {
         let per_row: usize = self

@@ -247,7 +247,8 @@ fn assert_close(fast: &[f32], reference: &[f64], what: &str) {
 
 #[test]
 fn the_fast_path_equals_the_reference_on_odd_and_partial_batches_with_one_and_two_threads() {
-    // The second network is big enough that its first products run on two threads.
+    // The second network is big enough (101·300·96 > PARALLEL_MIN_WORK) that its first-layer
+    // products run on two threads.
     let cases = [
         (
             mlp(&[19, 23], Activation::Tanh, Init::Default),
@@ -258,7 +259,7 @@ fn the_fast_path_equals_the_reference_on_odd_and_partial_batches_with_one_and_tw
         ),
         (
             mlp(&[96, 33], Activation::Relu, Init::He),
-            200,
+            300,
             10,
             101,
             [101, 37, 77],
