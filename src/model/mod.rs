@@ -8,8 +8,10 @@
 //! Parameters live in one `Vec<f32>`, layer after layer, each `W (inputs, outputs)` row-major then
 //! `b (outputs)` (see `dense`); gradients go to a caller-owned slice of the same layout, which
 //! optimizers walk as one flat loop. Each pass slices the workspace to the batch's rows and
-//! allocates nothing itself; the `gemm` crate allocates a few small packing buffers inside some
-//! products (about 2 per product; counted by `examples/network_bench.rs`).
+//! allocates nothing itself (no `Vec`, `collect` or `format!` on the pass's path; messages are
+//! formatted only when an assert fails). The `gemm` crate does allocate small packing buffers
+//! inside its calls: `examples/network_bench.rs` counts 9 allocations per `loss_and_grad` of the
+//! 784-128-10 network on one thread and 12 on two, all inside gemm (≈ 1 µs of a 0.1–3 ms pass).
 
 mod activation;
 mod dense;
