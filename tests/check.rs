@@ -8,7 +8,11 @@ use common::*;
 fn check(text: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(dir.path(), "bad.toml", text);
-    lrtrain().args(["check", "--config"]).arg(&cfg).output().unwrap()
+    lrtrain()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap()
 }
 
 fn assert_usage_error(text: &str, expected: &[&str]) {
@@ -27,10 +31,22 @@ fn assert_usage_error(text: &str, expected: &[&str]) {
 #[test]
 fn a_typo_in_every_table_is_rejected_naming_the_key() {
     assert_usage_error(&mnist_config("sed = 3"), &["sed"]);
-    assert_usage_error(&mnist_config("").replace("train_labels", "train_labelz"), &["train_labelz"]);
-    assert_usage_error(&mnist_config("[model]\nkind = \"mlp\"\nhiden = [3]"), &["hiden"]);
-    assert_usage_error(&mnist_config("[optimizer]\nkind = \"sgd\"\nmomentun = 0.9"), &["momentun"]);
-    assert_usage_error(&mnist_config("[schedule]\nkind = \"step\"\nstep_size = 2\ngama = 0.5"), &["gama"]);
+    assert_usage_error(
+        &mnist_config("").replace("train_labels", "train_labelz"),
+        &["train_labelz"],
+    );
+    assert_usage_error(
+        &mnist_config("[model]\nkind = \"mlp\"\nhiden = [3]"),
+        &["hiden"],
+    );
+    assert_usage_error(
+        &mnist_config("[optimizer]\nkind = \"sgd\"\nmomentun = 0.9"),
+        &["momentun"],
+    );
+    assert_usage_error(
+        &mnist_config("[schedule]\nkind = \"step\"\nstep_size = 2\ngama = 0.5"),
+        &["gama"],
+    );
     assert_usage_error(&mnist_config("[train]\nepoch = 3"), &["epoch"]);
     assert_usage_error(&mnist_config("[output]\ndirr = \"x\""), &["dirr"]);
 }
@@ -44,17 +60,32 @@ fn a_typo_is_located_on_its_line() {
 
 #[test]
 fn wrong_types_and_ranges_are_rejected_naming_the_key() {
-    assert_usage_error(&mnist_config("[optimizer]\nkind = \"adam\"\nlr = \"fast\""), &["lr"]);
-    assert_usage_error(&mnist_config("[optimizer]\nkind = \"adam\"\nlr = -0.1"), &["optimizer.lr", "-0.1"]);
+    assert_usage_error(
+        &mnist_config("[optimizer]\nkind = \"adam\"\nlr = \"fast\""),
+        &["lr"],
+    );
+    assert_usage_error(
+        &mnist_config("[optimizer]\nkind = \"adam\"\nlr = -0.1"),
+        &["optimizer.lr", "-0.1"],
+    );
     assert_usage_error(&mnist_config("[train]\nbatch_size = 0"), &["batch_size"]);
     assert_usage_error(&mnist_config("[train]\nepochs = 0"), &["train.epochs"]);
-    assert_usage_error(&mnist_config("[train]\nbatch_size = \"half\""), &["batch_size", "full"]);
+    assert_usage_error(
+        &mnist_config("[train]\nbatch_size = \"half\""),
+        &["batch_size", "full"],
+    );
 }
 
 #[test]
 fn an_unknown_kind_lists_the_known_ones() {
-    assert_usage_error(&mnist_config("[schedule]\nkind = \"warp\""), &["warp", "constant", "step", "exponential"]);
-    assert_usage_error(&mnist_config("[optimizer]\nkind = \"lion\""), &["lion", "sgd", "adam"]);
+    assert_usage_error(
+        &mnist_config("[schedule]\nkind = \"warp\""),
+        &["warp", "constant", "step", "exponential"],
+    );
+    assert_usage_error(
+        &mnist_config("[optimizer]\nkind = \"lion\""),
+        &["lion", "sgd", "adam"],
+    );
 }
 
 #[test]
@@ -62,7 +93,10 @@ fn broken_files_are_usage_errors_not_panics() {
     assert_usage_error("", &["data"]);
     assert_usage_error("this is = = not toml", &["line 1"]);
     assert_usage_error("\u{0}\u{1}\u{2}garbage\u{ff}", &[]);
-    let o = lrtrain().args(["check", "--config", "/nonexistent/x.toml"]).output().unwrap();
+    let o = lrtrain()
+        .args(["check", "--config", "/nonexistent/x.toml"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr_of(&o).contains("/nonexistent/x.toml"));
 }
@@ -76,8 +110,17 @@ fn a_missing_data_file_is_a_usage_error_naming_it() {
 #[test]
 fn check_prints_the_resolved_config_with_every_default() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path(), "ok.toml", &mnist_config("[optimizer]\nkind = \"sgd\""));
-    let o = lrtrain().args(["check", "--config"]).arg(&cfg).args(["--set", "train.batch_size=32"]).output().unwrap();
+    let cfg = write_config(
+        dir.path(),
+        "ok.toml",
+        &mnist_config("[optimizer]\nkind = \"sgd\""),
+    );
+    let o = lrtrain()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .args(["--set", "train.batch_size=32"])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr_of(&o));
     let text = String::from_utf8(o.stdout).unwrap();
     let resolved: toml::Table = toml::from_str(&text).unwrap();
@@ -88,7 +131,11 @@ fn check_prints_the_resolved_config_with_every_default() {
     assert_eq!(resolved["schedule"]["kind"].as_str(), Some("constant"));
     // The resolved config is itself a valid config.
     let again = write_config(dir.path(), "again.toml", &text);
-    lrtrain().args(["check", "--config"]).arg(&again).assert().success();
+    lrtrain()
+        .args(["check", "--config"])
+        .arg(&again)
+        .assert()
+        .success();
 }
 
 #[test]
@@ -107,12 +154,31 @@ fn relative_data_paths_are_resolved_against_the_config_file() {
 fn set_overrides_are_validated_like_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(dir.path(), "ok.toml", &mnist_config(""));
-    let o = lrtrain().args(["check", "--config"]).arg(&cfg).args(["--set", "optimizer.lr=-1"]).output().unwrap();
+    let o = lrtrain()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .args(["--set", "optimizer.lr=-1"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr_of(&o).contains("optimizer.lr"));
-    let o = lrtrain().args(["check", "--config"]).arg(&cfg).args(["--set", "nonsense"]).output().unwrap();
+    let o = lrtrain()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .args(["--set", "nonsense"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr_of(&o).contains("KEY=VALUE"));
-    let o = lrtrain().args(["check", "--config"]).arg(&cfg).args(["--set", "optimizer.kind=sgd"]).output().unwrap();
-    assert!(o.status.success(), "a bare word is a string: {}", stderr_of(&o));
+    let o = lrtrain()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .args(["--set", "optimizer.kind=sgd"])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "a bare word is a string: {}",
+        stderr_of(&o)
+    );
 }

@@ -25,7 +25,10 @@ fn the_shipped_mnist_config_learns_well_above_chance_in_a_few_epochs() {
         assert_eq!(row[0], i.to_string());
     }
     let val_acc: f64 = rows[2][5].parse().unwrap();
-    assert!(val_acc > 0.85, "validation accuracy after 3 epochs: {val_acc}");
+    assert!(
+        val_acc > 0.85,
+        "validation accuracy after 3 epochs: {val_acc}"
+    );
     let summary = read_json(&out.join("summary.json"));
     assert_eq!(summary["status"], "completed");
     assert_eq!(summary["epochs_run"], 3);
@@ -63,18 +66,39 @@ fn the_same_seed_gives_identical_metrics_apart_from_seconds() {
     let cfg = write_config(
         dir.path(),
         "c.toml",
-        &mnist_config("[model]\nkind = \"mlp\"\nhidden = [32]\n[optimizer]\nkind = \"sgd\"\nlr = 0.05\nmomentum = 0.9\n[train]\nepochs = 2\nbatch_size = 50\n"),
+        &mnist_config(
+            "[model]\nkind = \"mlp\"\nhidden = [32]\n[optimizer]\nkind = \"sgd\"\nlr = 0.05\nmomentum = 0.9\n[train]\nepochs = 2\nbatch_size = 50\n",
+        ),
     );
     let mut runs = Vec::new();
     for name in ["a", "b"] {
         let out = dir.path().join(name);
-        lrtrain().args(["train", "-q", "--config"]).arg(&cfg).arg("--out").arg(&out).assert().success();
+        lrtrain()
+            .args(["train", "-q", "--config"])
+            .arg(&cfg)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
         let (_, rows) = read_csv(&out.join("metrics.csv"));
-        runs.push(rows.into_iter().map(|mut r| { r.pop(); r }).collect::<Vec<_>>());
+        runs.push(
+            rows.into_iter()
+                .map(|mut r| {
+                    r.pop();
+                    r
+                })
+                .collect::<Vec<_>>(),
+        );
     }
     assert_eq!(runs[0], runs[1]);
     let out = dir.path().join("c");
-    lrtrain().args(["train", "-q", "--seed", "2", "--config"]).arg(&cfg).arg("--out").arg(&out).assert().success();
+    lrtrain()
+        .args(["train", "-q", "--seed", "2", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
     let (_, rows) = read_csv(&out.join("metrics.csv"));
     assert_ne!(rows[0][2], runs[0][0][2], "another seed gives another loss");
 }
@@ -88,7 +112,13 @@ fn a_diverging_run_exits_3_and_keeps_its_rows() {
         &mnist_config("[optimizer]\nkind = \"sgd\"\nlr = 1e6\n[train]\nepochs = 5\n"),
     );
     let out = dir.path().join("d");
-    let o = lrtrain().args(["train", "--config"]).arg(&cfg).arg("--out").arg(&out).output().unwrap();
+    let o = lrtrain()
+        .args(["train", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", stderr_of(&o));
     assert!(stderr_of(&o).contains("diverged"));
     let (header, rows) = read_csv(&out.join("metrics.csv"));
@@ -100,21 +130,47 @@ fn a_diverging_run_exits_3_and_keeps_its_rows() {
 #[test]
 fn an_existing_run_directory_is_not_overwritten_without_force() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path(), "c.toml", &mnist_config("[model]\nkind = \"mlp\"\nhidden = [8]\n[train]\nepochs = 1\n"));
+    let cfg = write_config(
+        dir.path(),
+        "c.toml",
+        &mnist_config("[model]\nkind = \"mlp\"\nhidden = [8]\n[train]\nepochs = 1\n"),
+    );
     let out = dir.path().join("r");
-    lrtrain().args(["train", "-q", "--config"]).arg(&cfg).arg("--out").arg(&out).assert().success();
+    lrtrain()
+        .args(["train", "-q", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
     let before = std::fs::read(out.join("metrics.csv")).unwrap();
-    let o = lrtrain().args(["train", "-q", "--config"]).arg(&cfg).arg("--out").arg(&out).output().unwrap();
+    let o = lrtrain()
+        .args(["train", "-q", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr_of(&o).contains("--force"), "{}", stderr_of(&o));
     assert_eq!(std::fs::read(out.join("metrics.csv")).unwrap(), before);
-    lrtrain().args(["train", "-q", "--force", "--config"]).arg(&cfg).arg("--out").arg(&out).assert().success();
+    lrtrain()
+        .args(["train", "-q", "--force", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
 }
 
 #[test]
 fn require_passes_and_fails_with_exit_4() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path(), "c.toml", &mnist_config("[model]\nkind = \"mlp\"\nhidden = [16]\n[train]\nepochs = 1\n"));
+    let cfg = write_config(
+        dir.path(),
+        "c.toml",
+        &mnist_config("[model]\nkind = \"mlp\"\nhidden = [16]\n[train]\nepochs = 1\n"),
+    );
     lrtrain()
         .args(["train", "-q", "--require", "val_accuracy>=0.5", "--config"])
         .arg(&cfg)
@@ -123,7 +179,13 @@ fn require_passes_and_fails_with_exit_4() {
         .assert()
         .success();
     let o = lrtrain()
-        .args(["train", "-q", "--require", "val_accuracy>=0.999", "--config"])
+        .args([
+            "train",
+            "-q",
+            "--require",
+            "val_accuracy>=0.999",
+            "--config",
+        ])
         .arg(&cfg)
         .arg("--out")
         .arg(dir.path().join("b"))
@@ -136,13 +198,33 @@ fn require_passes_and_fails_with_exit_4() {
 #[test]
 fn progress_is_one_plain_line_per_epoch_when_stderr_is_not_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path(), "c.toml", &mnist_config("[model]\nkind = \"mlp\"\nhidden = [8]\n[train]\nepochs = 2\n"));
-    let o = lrtrain().args(["train", "--config"]).arg(&cfg).arg("--out").arg(dir.path().join("p")).output().unwrap();
+    let cfg = write_config(
+        dir.path(),
+        "c.toml",
+        &mnist_config("[model]\nkind = \"mlp\"\nhidden = [8]\n[train]\nepochs = 2\n"),
+    );
+    let o = lrtrain()
+        .args(["train", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("p"))
+        .output()
+        .unwrap();
     assert!(o.status.success());
     let err = stderr_of(&o);
-    assert_eq!(err.lines().filter(|l| l.starts_with("epoch ")).count(), 2, "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("epoch ")).count(),
+        2,
+        "{err}"
+    );
     assert!(o.stdout.is_empty());
-    let o = lrtrain().args(["train", "-q", "--config"]).arg(&cfg).arg("--out").arg(dir.path().join("q")).output().unwrap();
+    let o = lrtrain()
+        .args(["train", "-q", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("q"))
+        .output()
+        .unwrap();
     assert!(o.status.success());
     assert!(o.stderr.is_empty(), "{}", stderr_of(&o));
 }

@@ -18,7 +18,11 @@ pub fn repo() -> PathBuf {
 
 /// The shipped MNIST files, absolute, for configs written into temp dirs.
 pub fn mnist(name: &str) -> String {
-    repo().join("data/mnist").join(name).to_string_lossy().into_owned()
+    repo()
+        .join("data/mnist")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Writes a config file into `dir` and returns its path.
@@ -55,7 +59,9 @@ pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap().split(',').map(String::from).collect();
-    let rows = lines.map(|l| l.split(',').map(String::from).collect()).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
     (header, rows)
 }
 
