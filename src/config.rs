@@ -122,7 +122,7 @@ impl<'de> Deserialize<'de> for BatchSize {
             fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<BatchSize, E> {
                 if v < 1 {
                     return Err(E::custom(format!(
-                        "expected an integer ≥ 1 or \"full\", found {v}"
+                        "train.batch_size: expected an integer ≥ 1 or \"full\", found {v}"
                     )));
                 }
                 Ok(BatchSize::Rows(v as usize))
@@ -135,7 +135,7 @@ impl<'de> Deserialize<'de> for BatchSize {
                     Ok(BatchSize::Full)
                 } else {
                     Err(E::custom(format!(
-                        "expected an integer ≥ 1 or \"full\", found \"{v}\""
+                        "train.batch_size: expected an integer ≥ 1 or \"full\", found \"{v}\""
                     )))
                 }
             }
@@ -175,6 +175,12 @@ impl LoadedConfig {
         Path::new("runs").join(stem.unwrap_or_else(|| "run".into()))
     }
 
+    /// A usage error (exit 2) that names this config file, for errors found after loading
+    /// (data files, schedule keys that need the run's shape).
+    pub fn usage(&self, err: anyhow::Error) -> anyhow::Error {
+        anyhow::Error::new(UsageError(format!("{}: {err:#}", self.path.display())))
+    }
+
     /// The resolved config as TOML: every default filled in, paths absolute.
     pub fn to_toml(&self) -> Result<String> {
         toml::to_string(&self.config).context("writing the resolved config as TOML")
@@ -204,6 +210,7 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<LoadedConfig> {
         apply_override(&mut table, item, &cwd)
             .map_err(|e| UsageError(format!("--set {item}: {e}")))?;
     }
+    fill_default_kinds(&mut table);
 
     let config: RunConfig =
         toml::Value::Table(table.clone())
@@ -255,6 +262,21 @@ pub fn resolve_threads(threads: usize) -> usize {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
+    }
+}
+
+/// A section written without `kind` gets the default kind, so `[optimizer]` with only
+/// `lr = 0.01` (or `--set optimizer.lr=0.01` on a config without `[optimizer]`) means Adam.
+fn fill_default_kinds(table: &mut toml::Table) {
+    for (section, kind) in [
+        ("model", "mlp"),
+        ("optimizer", "adam"),
+        ("schedule", "constant"),
+    ] {
+        if let Some(toml::Value::Table(t)) = table.get_mut(section) {
+            t.entry("kind")
+                .or_insert_with(|| toml::Value::String(kind.into()));
+        }
     }
 }
 
@@ -377,6 +399,17 @@ fn locate_error(message: &str, text: &str, table: &toml::Table) -> String {
         .nth(1)
         .filter(|_| message.starts_with("unknown field") || message.starts_with("unknown variant"))
         .map(str::to_string);
+    if let Some(found) = found_value(&message) {
+        if let Some(path) = value_path_matching(table, &found, "") {
+            let line = path.rsplit('.').next().and_then(|k| {
+                find_line(text, |l| l.split('=').next().is_some_and(|x| x.trim() == k))
+            });
+            return match line {
+                Some(line) => format!("line {line}: {path}: {message}"),
+                None => format!("{path}: {message}"),
+            };
+        }
+    }
     if let Some(name) = named {
         if message.starts_with("unknown variant") {
             if let Some((path, line)) = find_value(text, table, &name) {
@@ -387,6 +420,45 @@ fn locate_error(message: &str, text: &str, table: &toml::Table) -> String {
         }
     }
     message
+}
+
+/// The value serde says it found, from `invalid type: string "x", …`, `invalid value: integer
+/// `-1`, …` and the like.
+fn found_value(message: &str) -> Option<toml::Value> {
+    let rest = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))?;
+    if let Some(r) = rest.strip_prefix("string \"") {
+        return Some(toml::Value::String(r.split('"').next()?.to_string()));
+    }
+    let quoted = rest.split('`').nth(1)?;
+    if rest.starts_with("integer") {
+        return quoted.parse().ok().map(toml::Value::Integer);
+    }
+    if rest.starts_with("floating point") {
+        return quoted.parse().ok().map(toml::Value::Float);
+    }
+    if rest.starts_with("boolean") {
+        return quoted.parse().ok().map(toml::Value::Boolean);
+    }
+    None
+}
+
+fn value_path_matching(table: &toml::Table, value: &toml::Value, prefix: &str) -> Option<String> {
+    for (k, v) in table {
+        let here = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if v == value {
+            return Some(here);
+        }
+        if let Some(found) = nested(v, &here, &|t, p| value_path_matching(t, value, p)) {
+            return Some(found);
+        }
+    }
+    None
 }
 
 /// The dotted path and file line of the first key named `name` (searching nested tables).

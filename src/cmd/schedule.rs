@@ -8,7 +8,6 @@ use anyhow::Result;
 use crate::bail_usage;
 use crate::cli::ScheduleArgs;
 use crate::data;
-use crate::error;
 use crate::schedule::LrSchedule;
 use crate::train;
 
@@ -24,7 +23,7 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
         Some(0) => bail_usage!("--steps-per-epoch: expected an integer ≥ 1, found 0"),
         Some(k) => train::run_shape(cfg, k, has_validation),
         None => {
-            let rows = data::train_rows(&cfg.data, cfg.seed).map_err(error::usage)?;
+            let rows = data::train_rows(&cfg.data, cfg.seed).map_err(|e| loaded.usage(e))?;
             train::run_shape(cfg, rows, has_validation)
         }
     };
@@ -32,7 +31,7 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
         shape.steps_per_epoch = k;
     }
     let schedule =
-        LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape).map_err(error::usage)?;
+        LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape).map_err(|e| loaded.usage(e))?;
     if schedule.needs_feedback() {
         bail_usage!(
             "{}: this schedule follows the training signal (plateau or grad_norm), so its rates are only known while training; run `lrtrain train` and read the lr column of metrics.csv",

@@ -33,9 +33,9 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     let loaded = super::load_config(&args.config, &extra)?;
     let cfg = &loaded.config;
 
-    let splits = data::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(error::usage)?;
+    let splits = data::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
     let threads = config::resolve_threads(cfg.threads);
-    let mut trainer = Trainer::new(cfg, &splits, threads).map_err(error::usage)?;
+    let mut trainer = Trainer::new(cfg, &splits, threads).map_err(|e| loaded.usage(e))?;
     let shape = train::run_shape(cfg, splits.train.rows, splits.validation.is_some());
     let run_dir = RunDir::create(&loaded.run_dir(args.out.as_deref()), args.force)?;
 
