@@ -399,16 +399,17 @@ fn locate_error(message: &str, text: &str, table: &toml::Table) -> String {
         .nth(1)
         .filter(|_| message.starts_with("unknown field") || message.starts_with("unknown variant"))
         .map(str::to_string);
-    if let Some(found) = found_value(&message) {
-        if let Some(path) = value_path_matching(table, &found, "") {
-            let line = path.rsplit('.').next().and_then(|k| {
-                find_line(text, |l| l.split('=').next().is_some_and(|x| x.trim() == k))
-            });
-            return match line {
-                Some(line) => format!("line {line}: {path}: {message}"),
-                None => format!("{path}: {message}"),
-            };
-        }
+    if let Some(found) = found_value(&message)
+        && let Some(path) = value_path_matching(table, &found, "")
+    {
+        let key = path.rsplit('.').next().unwrap_or(&path);
+        let line = find_line(text, |l| {
+            l.split('=').next().is_some_and(|x| x.trim() == key)
+        });
+        return match line {
+            Some(line) => format!("line {line}: {path}: {message}"),
+            None => format!("{path}: {message}"),
+        };
     }
     if let Some(name) = named {
         if message.starts_with("unknown variant") {
