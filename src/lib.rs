@@ -14,6 +14,7 @@ pub mod optim;
 pub mod output;
 pub mod progress;
 pub mod require;
+pub mod run;
 pub mod schedule;
 pub mod seed;
 pub mod train;

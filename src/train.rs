@@ -31,6 +31,17 @@ pub trait Observer {
     }
 }
 
+/// What one optimizer step saw.
+#[derive(Debug, Clone, Copy)]
+pub struct StepResult {
+    /// Mean loss over the batch.
+    pub loss: f64,
+    pub correct: usize,
+    pub rows: usize,
+    /// Global gradient L2 norm before clipping.
+    pub grad_norm: f64,
+}
+
 pub struct Trainer<'a> {
     train: &'a Dataset,
     validation: Option<&'a Dataset>,
@@ -131,8 +142,8 @@ impl<'a> Trainer<'a> {
         Ok(())
     }
 
-    /// One pass over the training set, then evaluation.
-    fn train_epoch(&mut self, epoch: usize, observer: &mut dyn Observer) -> Result<EpochMetrics> {
+    /// Puts the training order for `epoch` in place: a seeded shuffle, or the file order.
+    pub fn prepare_epoch(&mut self, epoch: usize) {
         for (i, slot) in self.order.iter_mut().enumerate() {
             *slot = i;
         }
@@ -142,6 +153,41 @@ impl<'a> Trainer<'a> {
             let mut rng = seed::rng(self.seed, &format!("shuffle/{epoch}"));
             self.order.shuffle(&mut rng);
         }
+    }
+
+    /// Optimizer steps in one epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.train.rows.div_ceil(self.batch_rows)
+    }
+
+    /// One optimizer step on batch `index` of the current epoch's order, at rate `lr`:
+    /// loss and gradient → global norm → clip → update. Nothing is allocated.
+    pub fn train_batch(&mut self, index: usize, lr: f64) -> StepResult {
+        let start = index * self.batch_rows;
+        let end = (start + self.batch_rows).min(self.train.rows);
+        let rows = &self.order[start..end];
+        self.train.fill_batch(rows, &mut self.batch);
+        let r = self
+            .net
+            .loss_and_grad(&self.batch.x, self.batch.targets(), &mut self.grads);
+        let norm = optim::global_norm(&self.grads);
+        if self.clip_norm > 0.0 {
+            optim::clip_to_norm(&mut self.grads, norm, self.clip_norm);
+        }
+        self.optimizer
+            .step(self.net.params_mut(), &self.grads, lr as f32);
+        self.step += 1;
+        StepResult {
+            loss: r.loss,
+            correct: r.correct,
+            rows: end - start,
+            grad_norm: norm,
+        }
+    }
+
+    /// One pass over the training set, then evaluation.
+    fn train_epoch(&mut self, epoch: usize, observer: &mut dyn Observer) -> Result<EpochMetrics> {
+        self.prepare_epoch(epoch);
         let mut seen = 0usize;
         let mut loss_sum = 0.0;
         let mut correct = 0usize;
@@ -149,26 +195,17 @@ impl<'a> Trainer<'a> {
         let mut steps = 0usize;
         let mut first_lr = None;
         let started = Instant::now();
-        for (i, rows) in self.order.chunks(self.batch_rows).enumerate() {
-            let lr = self.schedule.rate(self.step, epoch);
+        for i in 0..self.steps_per_epoch() {
+            let step = self.step;
+            let lr = self.schedule.rate(step, epoch);
             first_lr.get_or_insert(lr);
-            self.train.fill_batch(rows, &mut self.batch);
-            let r = self
-                .net
-                .loss_and_grad(&self.batch.x, self.batch.targets(), &mut self.grads);
-            let norm = optim::global_norm(&self.grads);
-            if self.clip_norm > 0.0 {
-                optim::clip_to_norm(&mut self.grads, norm, self.clip_norm);
-            }
-            self.optimizer
-                .step(self.net.params_mut(), &self.grads, lr as f32);
-            self.schedule.after_step(self.step, epoch, norm);
-            self.step += 1;
+            let r = self.train_batch(i, lr);
+            self.schedule.after_step(step, epoch, r.grad_norm);
             steps += 1;
-            seen += rows.len();
-            loss_sum += r.loss * rows.len() as f64;
+            seen += r.rows;
+            loss_sum += r.loss * r.rows as f64;
             correct += r.correct;
-            norm_sum += norm;
+            norm_sum += r.grad_norm;
             observer.on_step(epoch, i);
             if !r.loss.is_finite() || observer.should_stop() {
                 break;

@@ -1,21 +1,12 @@
-//! `lrtrain train`: load, validate, train, and write the run directory.
-
-use std::time::Instant;
+//! `lrtrain train`: load and validate the config, train into the run directory, check the
+//! `--require` bars.
 
 use anyhow::Result;
 
 use crate::cli::TrainArgs;
-use crate::config::{self, LoadedConfig};
-use crate::data;
-use crate::error::{self, RequirementMissed};
-use crate::metrics::EpochMetrics;
-use crate::output::RunDir;
-use crate::output::csv::MetricsWriter;
-use crate::output::summary::{self, Status, Summary};
-use crate::progress::Progress;
+use crate::error::RequirementMissed;
 use crate::require::Requirement;
-use crate::schedule::LrSchedule;
-use crate::train::{self, Observer, Trainer};
+use crate::run::{self, RunOptions};
 
 pub fn run(args: &TrainArgs) -> Result<()> {
     let mut extra = Vec::new();
@@ -31,118 +22,26 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         .map(|r| Requirement::parse(r))
         .collect::<Result<Vec<_>>>()?;
     let loaded = super::load_config(&args.config, &extra)?;
-    let cfg = &loaded.config;
-
-    let splits = data::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
-    let threads = config::resolve_threads(cfg.threads);
-    let mut trainer = Trainer::new(cfg, &splits, threads).map_err(|e| loaded.usage(e))?;
-    let shape = train::run_shape(cfg, splits.train.rows, splits.validation.is_some());
-    let run_dir = RunDir::create(&loaded.run_dir(args.out.as_deref()), args.force)?;
-
-    let progress = Progress::new(args.quiet, cfg.train.epochs, shape.steps_per_epoch);
-    for warning in LrSchedule::lint(&cfg.schedule, cfg.optimizer.lr0(), &shape) {
-        progress.note(&format!("warning: {warning}"));
+    let opts = RunOptions {
+        out: loaded.run_dir(args.out.as_deref()),
+        force: args.force,
+        quiet: args.quiet,
+        threads: None,
+    };
+    let outcome = run::execute(&loaded, &opts)?;
+    if let Some(err) = outcome.error {
+        return Err(err);
     }
-    run_dir.write_atomic("config.toml", loaded.to_toml()?.as_bytes())?;
-    let mut recorder = Recorder {
-        loaded: &loaded,
-        run_dir: &run_dir,
-        writer: MetricsWriter::create(&run_dir.file("metrics.csv"))?,
-        progress,
-        rows: Vec::new(),
-        threads,
-        steps_per_epoch: shape.steps_per_epoch,
-        started: Instant::now(),
-    };
-    recorder.write_summary(Status::Running, 0, None)?;
-
-    let result = trainer.run(cfg.train.epochs, &mut recorder);
-    recorder.progress.finish();
-    let status = match &result {
-        Ok(()) => Status::Completed,
-        Err(e) => match error::exit_code(e) {
-            3 => Status::Diverged,
-            130 => Status::Interrupted,
-            _ => Status::Running,
-        },
-    };
-    let coefficients = trainer.network().linear_coefficients();
-    recorder.write_summary(status, trainer.steps_done(), coefficients)?;
-    result?;
-
     if !args.quiet {
-        eprintln!("wrote {}", run_dir.path.display());
+        eprintln!("wrote {}", outcome.dir.path.display());
     }
-    let last = recorder.rows.last();
     let missed: Vec<String> = requirements
         .iter()
-        .filter_map(|r| last.and_then(|m| r.check(m)))
+        .filter_map(|r| outcome.rows.last().and_then(|m| r.check(m)))
         .collect();
     if !missed.is_empty() {
-        return Err(RequirementMissed(format!(
-            "{}: {}",
-            run_dir.path.display(),
-            missed.join("; ")
-        ))
-        .into());
+        let dir = outcome.dir.path.display();
+        return Err(RequirementMissed(format!("{dir}: {}", missed.join("; "))).into());
     }
     Ok(())
-}
-
-/// Writes each finished epoch to metrics.csv and summary.json and shows progress.
-struct Recorder<'a> {
-    loaded: &'a LoadedConfig,
-    run_dir: &'a RunDir,
-    writer: MetricsWriter,
-    progress: Progress,
-    rows: Vec<EpochMetrics>,
-    threads: usize,
-    steps_per_epoch: usize,
-    started: Instant,
-}
-
-impl Recorder<'_> {
-    fn write_summary(
-        &self,
-        status: Status,
-        steps: usize,
-        coefficients: Option<(Vec<f32>, f32)>,
-    ) -> Result<()> {
-        let (weights, bias) = match coefficients {
-            Some((w, b)) => (Some(w), Some(b)),
-            None => (None, None),
-        };
-        let summary = Summary {
-            lrtrain_version: env!("CARGO_PKG_VERSION"),
-            status,
-            epochs_run: self.rows.len(),
-            steps,
-            threads: self.threads,
-            total_seconds: self.started.elapsed().as_secs_f64(),
-            final_metrics: self.rows.last().cloned(),
-            best: summary::best_metric(&self.rows),
-            weights,
-            bias,
-            config: self.loaded.config.clone(),
-        };
-        let json = serde_json::to_string_pretty(&summary)?;
-        self.run_dir.write_atomic("summary.json", json.as_bytes())
-    }
-}
-
-impl Observer for Recorder<'_> {
-    fn on_step(&mut self, _epoch: usize, _step_in_epoch: usize) {
-        self.progress.step();
-    }
-
-    fn on_epoch(&mut self, metrics: &EpochMetrics) -> Result<()> {
-        self.writer.write(metrics)?;
-        self.rows.push(metrics.clone());
-        self.progress.epoch(metrics);
-        self.write_summary(
-            Status::Running,
-            self.rows.len() * self.steps_per_epoch,
-            None,
-        )
-    }
 }
