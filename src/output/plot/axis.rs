@@ -171,7 +171,8 @@ fn linear_ticks(lo: f64, hi: f64, target: usize, value: impl Fn(f64) -> f64) -> 
         .collect()
 }
 
-/// The smallest of 1, 2, 5 × 10^k that is at least `raw`.
+/// The 1, 2 or 5 × 10^k nearest to `raw` by ratio: the tick count lands within about 0.7 to 1.4
+/// times the target (always rounding the step up could leave half as many ticks as asked).
 fn nice_step(raw: f64) -> f64 {
     if !raw.is_finite() || raw <= 0.0 {
         return f64::NAN;
@@ -180,8 +181,8 @@ fn nice_step(raw: f64) -> f64 {
     [1.0, 2.0, 5.0, 10.0]
         .into_iter()
         .map(|m| m * p)
-        .find(|&s| s >= raw * (1.0 - 1e-9))
-        .unwrap_or(10.0 * p)
+        .min_by(|a, b| (a / raw).ln().abs().total_cmp(&(b / raw).ln().abs()))
+        .unwrap_or(p)
 }
 
 /// Ticks of a log axis over `[lo, hi]` (decades). Powers of ten when at least two fit (every

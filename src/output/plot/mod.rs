@@ -139,12 +139,19 @@ pub fn render_svg(panels: &[Panel], width: u32, height_per_panel: u32) -> Result
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).context("drawing the chart background")?;
-        for (i, (panel, area)) in panels
+        let layouts: Vec<Layout> = panels
             .iter()
+            .map(|panel| Layout::new(panel, height_per_panel))
+            .collect();
+        // One width for every panel's y labels, so stacked panels' x axes line up.
+        let y_area = layouts.iter().map(|l| l.y_area).max().unwrap_or(0);
+        for (i, ((panel, layout), area)) in panels
+            .iter()
+            .zip(layouts)
             .zip(root.split_evenly((panels.len(), 1)))
             .enumerate()
         {
-            draw_panel(panel, &area)
+            draw_panel(panel, layout, y_area, &area)
                 .with_context(|| format!("drawing chart panel {} ({:?})", i + 1, panel.title))?;
         }
         root.present().context("finishing the SVG")?;
@@ -275,22 +282,46 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-fn draw_panel(panel: &Panel, area: &DrawingArea<SVGBackend<'_>, Shift>) -> Result<()> {
-    let p = prepare(panel);
-    let (w, h) = area.dim_in_pixel();
+/// What is decided about a panel before drawing: its data, its y axis (which depends only on the
+/// height), and the room that axis' labels need.
+struct Layout {
+    p: Prepared,
+    y: Axis,
+    /// Space under the x axis for the notes.
+    bottom: u32,
+    y_area: u32,
+}
 
-    // y first: its labels' width decides how wide the plot, and so the x ticks, can be.
-    let title_h = if panel.title.is_empty() { 0 } else { TITLE_H };
-    let bottom = MARGIN + NOTE_H * p.notes.len() as u32;
-    let plot_h = h.saturating_sub(MARGIN + title_h + X_AREA + bottom).max(40);
-    let (y_lo, y_hi) = axis::widen(
-        axis::extent(p.series.iter().flatten().map(|pt| pt.1)),
-        p.log_y,
-        0.05,
-    );
-    let y = Axis::auto(y_lo, y_hi, p.log_y, (plot_h / 45).clamp(2, 10) as usize);
-    // Tick labels, a gap, and the rotated axis description.
-    let y_area = y.widest_label() as u32 * CHAR_W + 40;
+impl Layout {
+    fn new(panel: &Panel, h: u32) -> Layout {
+        let p = prepare(panel);
+        let title_h = if panel.title.is_empty() { 0 } else { TITLE_H };
+        let bottom = MARGIN + NOTE_H * p.notes.len() as u32;
+        let plot_h = h.saturating_sub(MARGIN + title_h + X_AREA + bottom).max(40);
+        let (y_lo, y_hi) = axis::widen(
+            axis::extent(p.series.iter().flatten().map(|pt| pt.1)),
+            p.log_y,
+            0.05,
+        );
+        let y = Axis::auto(y_lo, y_hi, p.log_y, (plot_h / 40).clamp(2, 10) as usize);
+        // Tick labels, a gap, and the rotated axis description.
+        let y_area = y.widest_label() as u32 * CHAR_W + 40;
+        Layout {
+            p,
+            y,
+            bottom,
+            y_area,
+        }
+    }
+}
+
+fn draw_panel(
+    panel: &Panel,
+    Layout { p, y, bottom, .. }: Layout,
+    y_area: u32,
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+) -> Result<()> {
+    let (w, h) = area.dim_in_pixel();
     let plot_w = w.saturating_sub(MARGIN + y_area + MARGIN_RIGHT).max(40);
     let x = x_axis(&p, plot_w);
 
@@ -926,6 +957,48 @@ mod tests {
             );
         }
         write("compare-loss.svg", &[cmp], 480);
+        let mut cmp_acc = Panel::new("Accuracy by run", "epoch", "accuracy");
+        for r in 0..5 {
+            let k = 3.0 + r as f64;
+            cmp_acc.series.push(
+                Series::new(
+                    format!("run {r} train"),
+                    curve(&|e| 0.98 - 0.88 * (-e / k).exp()),
+                )
+                .with_color(r),
+            );
+            cmp_acc.series.push(
+                Series::new(
+                    format!("run {r} val"),
+                    curve(&|e| 0.96 - 0.88 * (-e / k).exp()),
+                )
+                .with_color(r)
+                .dashed(),
+            );
+        }
+        write("compare-accuracy.svg", &[cmp_acc], 480);
+
+        // A diverged run (NaN from epoch 12), a log axis with nothing positive, an empty panel.
+        let mut diverged = Panel::new("Diverged run", "epoch", "loss");
+        diverged.log_y = true;
+        diverged.series = vec![Series::new(
+            "train",
+            curve(&|e| {
+                if e < 12.0 {
+                    2.0 * 1.4f64.powf(e)
+                } else {
+                    f64::NAN
+                }
+            }),
+        )];
+        let mut zero = Panel::new("Constant zero rate", "step", "learning rate");
+        zero.log_y = true;
+        zero.series = vec![Series::new("lr", curve(&|_| 0.0))];
+        write(
+            "edge-cases.svg",
+            &[diverged, zero, Panel::new("Nothing yet", "epoch", "loss")],
+            300,
+        );
 
         // schedule --plot: per-step cosine with warmup, 20 epochs of 469 steps, on a log axis.
         let (spe, n) = (469usize, 20usize);
