@@ -138,7 +138,9 @@ pub fn extent(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
 /// on a log axis, ±10% or ±1 at zero on a linear one), then `pad` of the span is added each side.
 pub fn widen(extent: Option<(f64, f64)>, log: bool, pad: f64) -> (f64, f64) {
     let (lo, hi) = extent.unwrap_or((0.0, 1.0));
-    let (lo, hi) = if hi > lo {
+    // A spread below float noise (1.0 vs 1.0 + 1e-15) is a single value too: its ticks would all
+    // read the same.
+    let (lo, hi) = if hi - lo > lo.abs().max(hi.abs()) * 1e-9 {
         (lo, hi)
     } else if log {
         (lo - 0.5, hi + 0.5)
@@ -347,6 +349,8 @@ mod tests {
         let (lo, hi) = widen(Some((1e-3, 1e-3)), false, 0.0);
         assert!(lo < 1e-3 && hi > 1e-3 && lo > 0.0);
         assert_eq!(widen(None, false, 0.0), (0.0, 1.0));
+        let (lo, hi) = widen(Some((1.0, 1.0 + 1e-15)), false, 0.0);
+        assert!(hi - lo > 0.1, "{lo}..{hi}");
         assert_eq!(
             extent([f64::NAN, 2.0, -1.0, f64::INFINITY]),
             Some((-1.0, 2.0))

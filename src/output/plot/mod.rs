@@ -324,6 +324,11 @@ fn draw_panel(
     let (w, h) = area.dim_in_pixel();
     let plot_w = w.saturating_sub(MARGIN + y_area + MARGIN_RIGHT).max(40);
     let x = x_axis(&p, plot_w);
+    if !(x.hi - x.lo).is_finite() || !(y.hi - y.lo).is_finite() {
+        bail!(
+            "the values span more than a 64-bit float can hold; there is no scale to draw them on"
+        );
+    }
 
     let mut builder = ChartBuilder::on(area);
     builder
@@ -874,6 +879,9 @@ mod tests {
         assert!(format!("{err}").contains("at least one panel"), "{err}");
         let err = render_svg(&[Panel::default()], 10, 10).unwrap_err();
         assert!(format!("{err}").contains("too small"), "{err}");
+        let wild = one(vec![Series::new("a", vec![(0.0, -1e308), (1.0, 1e308)])]);
+        let err = render_svg(&[wild], 800, 400).unwrap_err();
+        assert!(format!("{err:#}").contains("panel 1 (\"Loss\")"), "{err:#}");
         let many = vec![Panel::default(); 1000];
         let err = render_svg(&many, 800, 400).unwrap_err();
         assert!(format!("{err}").contains("too large"), "{err}");
