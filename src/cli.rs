@@ -30,7 +30,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a schedule's learning rate for every optimizer step as CSV (epoch,step,lr).
     #[command(
-        after_help = "Example:\n  lrtrain schedule --config configs/schedules/one_cycle.toml --epochs 10"
+        after_help = "Examples:\n  lrtrain schedule --config configs/schedules/one_cycle.toml --epochs 10\n  lrtrain schedule --config configs/schedules/cosine.toml --plot cosine.svg --log > cosine.csv"
     )]
     Schedule(ScheduleArgs),
 }
@@ -86,4 +86,11 @@ pub struct ScheduleArgs {
     /// Optimizer steps per epoch (default: what the data and batch size give).
     #[arg(long, value_name = "K")]
     pub steps_per_epoch: Option<usize>,
+    /// Also draw the rate against the optimizer step, epochs as ticks, as an SVG chart in FILE
+    /// (the CSV still goes to stdout). An existing FILE is replaced: it is the output you named.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// With --plot: draw the rate on a log scale.
+    #[arg(long, requires = "plot")]
+    pub log: bool,
 }
