@@ -1,0 +1,1068 @@
+//! Charts as SVG. One function, [`render_svg`], draws every plot lrtrain writes: the schedule
+//! preview (`schedule --plot`), a run's `curves.svg`, `compare`'s overlays and `find-lr`'s loss
+//! against rate. Like hyperfine's exports it is a pure function from data to bytes: no files, no
+//! fonts looked up, and the same input gives the same bytes.
+//!
+//! What a caller can rely on:
+//! - Points with a NaN or infinite coordinate are skipped (the line joins across them), and a note
+//!   under the panel says how many: a diverged run still gets its chart.
+//! - On a log axis, zero and negative values have no place: those points are skipped and a note
+//!   says how many. If no point is positive on that axis at all, it falls back to linear, and a
+//!   note says so (a constant-zero rate still gets a readable chart).
+//! - A series longer than [`MAX_POINTS`] is decimated to the lowest and highest point of each run
+//!   of consecutive points, so a 100,000-step curve is a small SVG whose spikes stay visible.
+//! - A single value is widened into an interval; an empty panel draws empty axes and says so.
+//! - Colours come from the Okabe-Ito palette (distinguishable with the common colour-vision
+//!   deficiencies), picked by `Series::color`, else by the series' index; they repeat after 8.
+//! - A legend is drawn when more than one series has a name, in the corner of the plot where it
+//!   covers the fewest curve points, on a white background.
+
+mod axis;
+mod data;
+
+pub use data::MAX_POINTS;
+
+use anyhow::{Context, Result, bail};
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use axis::Axis;
+
+/// How a series' line is drawn: compare plots draw training solid and validation dashed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LineStyle {
+    #[default]
+    Solid,
+    Dashed,
+}
+
+/// One curve: `(x, y)` points joined in the order given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    /// Shown in the legend; an empty name keeps the series out of it.
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+    pub style: LineStyle,
+    /// Palette index; a run's training and validation series share one. `None`: the series'
+    /// index in its panel.
+    pub color: Option<usize>,
+}
+
+impl Series {
+    pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
+        Series {
+            name: name.into(),
+            points,
+            ..Series::default()
+        }
+    }
+
+    pub fn dashed(mut self) -> Series {
+        self.style = LineStyle::Dashed;
+        self
+    }
+
+    pub fn with_color(mut self, palette_index: usize) -> Series {
+        self.color = Some(palette_index);
+        self
+    }
+}
+
+/// A labelled vertical line across a panel, e.g. a learning rate `find-lr` suggests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    pub x: f64,
+    pub label: String,
+}
+
+/// One chart: axes, curves and markers. Panels are stacked top to bottom in one SVG.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Panel {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub log_x: bool,
+    pub log_y: bool,
+    pub series: Vec<Series>,
+    pub markers: Vec<Marker>,
+    /// Replaces the automatic x ticks, e.g. epoch boundaries on a per-step axis: `(x, text)`.
+    /// When they are too many to label, every k-th keeps its text and the rest draw grid lines.
+    pub x_ticks: Option<Vec<(f64, String)>>,
+}
+
+impl Panel {
+    pub fn new(
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+    ) -> Panel {
+        Panel {
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            ..Panel::default()
+        }
+    }
+}
+
+/// Smallest readable size of one panel, and the largest SVG side (plotters works in `i32`).
+pub const MIN_WIDTH: u32 = 240;
+pub const MIN_HEIGHT_PER_PANEL: u32 = 160;
+const MAX_SIDE: u32 = 30_000;
+
+/// Draws `panels` stacked top to bottom, each `width` × `height_per_panel` pixels, as an SVG
+/// document.
+pub fn render_svg(panels: &[Panel], width: u32, height_per_panel: u32) -> Result<String> {
+    if panels.is_empty() {
+        bail!("a chart needs at least one panel, found none");
+    }
+    if width < MIN_WIDTH || height_per_panel < MIN_HEIGHT_PER_PANEL {
+        bail!(
+            "a chart panel of {width}×{height_per_panel} pixels is too small to read: expected at \
+             least {MIN_WIDTH}×{MIN_HEIGHT_PER_PANEL}"
+        );
+    }
+    let height = u32::try_from(panels.len())
+        .ok()
+        .and_then(|n| n.checked_mul(height_per_panel))
+        .filter(|&h| h <= MAX_SIDE && width <= MAX_SIDE)
+        .with_context(|| {
+            format!(
+                "a chart of {} panels of {width}×{height_per_panel} pixels is too large: expected \
+                 at most {MAX_SIDE} pixels a side",
+                panels.len()
+            )
+        })?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).context("drawing the chart background")?;
+        let layouts: Vec<Layout> = panels
+            .iter()
+            .map(|panel| Layout::new(panel, height_per_panel))
+            .collect();
+        // One width for every panel's y labels, so stacked panels' x axes line up.
+        let y_area = layouts.iter().map(|l| l.y_area).max().unwrap_or(0);
+        for (i, ((panel, layout), area)) in panels
+            .iter()
+            .zip(layouts)
+            .zip(root.split_evenly((panels.len(), 1)))
+            .enumerate()
+        {
+            draw_panel(panel, layout, y_area, &area)
+                .with_context(|| format!("drawing chart panel {} ({:?})", i + 1, panel.title))?;
+        }
+        root.present().context("finishing the SVG")?;
+    }
+    Ok(svg)
+}
+
+/// Okabe & Ito (2008), in an order that keeps the first colours far apart; yellow, the faintest
+/// on white, comes last.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0x00, 0x72, 0xB2), // blue
+    RGBColor(0xD5, 0x5E, 0x00), // vermillion
+    RGBColor(0x00, 0x9E, 0x73), // bluish green
+    RGBColor(0xE6, 0x9F, 0x00), // orange
+    RGBColor(0xCC, 0x79, 0xA7), // reddish purple
+    RGBColor(0x56, 0xB4, 0xE9), // sky blue
+    RGBColor(0x00, 0x00, 0x00), // black
+    RGBColor(0xF0, 0xE4, 0x42), // yellow
+];
+
+// Sizes in plotters' units (the SVG font-size is size / 1.24) and pixels.
+const FONT: &str = "sans-serif";
+const TITLE_SIZE: u32 = 22;
+const TICK_SIZE: u32 = 15;
+const DESC_SIZE: u32 = 16;
+const NOTE_SIZE: u32 = 14;
+/// Width of one tick-label character at TICK_SIZE (about 0.63 em of DejaVu Sans digits).
+const CHAR_W: u32 = 8;
+const MARGIN: u32 = 10;
+/// Room on the right for half of the last x label.
+const MARGIN_RIGHT: u32 = 28;
+const TITLE_H: u32 = 34;
+const X_AREA: u32 = 52;
+const NOTE_H: u32 = 17;
+const LINE_WIDTH: u32 = 2;
+const GRID_BOLD: RGBColor = RGBColor(0xD9, 0xD9, 0xD9);
+const GRID_LIGHT: RGBColor = RGBColor(0xF0, 0xF0, 0xF0);
+const MARKER_COLOR: RGBColor = RGBColor(0x44, 0x44, 0x44);
+const NOTE_COLOR: RGBColor = RGBColor(0x55, 0x55, 0x55);
+
+/// A panel's data made drawable: in plotting space, cleaned, decimated, with notes on what was
+/// left out.
+struct Prepared {
+    log_x: bool,
+    log_y: bool,
+    /// Parallel to `Panel::series`.
+    series: Vec<Vec<(f64, f64)>>,
+    markers: Vec<(f64, String)>,
+    x_ticks: Option<Vec<(f64, String)>>,
+    notes: Vec<String>,
+}
+
+fn prepare(panel: &Panel) -> Prepared {
+    let finite = || {
+        panel
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+    };
+    let any_data = finite().next().is_some();
+    let log_x = panel.log_x && (!any_data || finite().any(|p| p.0 > 0.0));
+    let log_y = panel.log_y && (!any_data || finite().any(|p| p.1 > 0.0));
+    let mut notes = Vec::new();
+    for (asked, kept, axis) in [(panel.log_x, log_x, "x"), (panel.log_y, log_y, "y")] {
+        if asked && !kept {
+            notes.push(format!(
+                "no positive {axis} value: linear {axis} axis instead of log"
+            ));
+        }
+    }
+    let (mut non_finite, mut non_positive) = (0, 0);
+    let series = panel
+        .series
+        .iter()
+        .map(|s| {
+            let c = data::clean(&s.points, log_x, log_y);
+            non_finite += c.non_finite;
+            non_positive += c.non_positive;
+            data::decimate(c.points, MAX_POINTS)
+        })
+        .collect::<Vec<_>>();
+    if non_finite > 0 {
+        notes.push(format!(
+            "{} not shown: NaN or infinite",
+            count(non_finite, "point")
+        ));
+    }
+    if non_positive > 0 {
+        notes.push(format!(
+            "{} not shown: zero or negative on a log axis",
+            count(non_positive, "point")
+        ));
+    }
+    if series.iter().all(|s| s.is_empty()) {
+        notes.push("no data to plot".to_string());
+    }
+    let mut markers = Vec::new();
+    for m in &panel.markers {
+        if m.x.is_finite() && (!log_x || m.x > 0.0) {
+            markers.push((data::to_axis(m.x, log_x), m.label.clone()));
+        } else {
+            notes.push(format!("marker {:?} at x = {} not shown", m.label, m.x));
+        }
+    }
+    let x_ticks = panel.x_ticks.as_ref().map(|ticks| {
+        ticks
+            .iter()
+            .filter(|(x, _)| x.is_finite() && (!log_x || *x > 0.0))
+            .map(|(x, s)| (data::to_axis(*x, log_x), s.clone()))
+            .collect()
+    });
+    Prepared {
+        log_x,
+        log_y,
+        series,
+        markers,
+        x_ticks,
+        notes,
+    }
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// What is decided about a panel before drawing: its data, its y axis (which depends only on the
+/// height), and the room that axis' labels need.
+struct Layout {
+    p: Prepared,
+    y: Axis,
+    /// Space under the x axis for the notes.
+    bottom: u32,
+    y_area: u32,
+}
+
+impl Layout {
+    fn new(panel: &Panel, h: u32) -> Layout {
+        let p = prepare(panel);
+        let title_h = if panel.title.is_empty() { 0 } else { TITLE_H };
+        let bottom = MARGIN + NOTE_H * p.notes.len() as u32;
+        let plot_h = h.saturating_sub(MARGIN + title_h + X_AREA + bottom).max(40);
+        let (y_lo, y_hi) = axis::widen(
+            axis::extent(p.series.iter().flatten().map(|pt| pt.1)),
+            p.log_y,
+            0.05,
+        );
+        let y = Axis::auto(y_lo, y_hi, p.log_y, (plot_h / 40).clamp(2, 10) as usize);
+        // Tick labels, a gap, and the rotated axis description.
+        let y_area = y.widest_label() as u32 * CHAR_W + 40;
+        Layout {
+            p,
+            y,
+            bottom,
+            y_area,
+        }
+    }
+}
+
+fn draw_panel(
+    panel: &Panel,
+    Layout { p, y, bottom, .. }: Layout,
+    y_area: u32,
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+) -> Result<()> {
+    let (w, h) = area.dim_in_pixel();
+    let plot_w = w.saturating_sub(MARGIN + y_area + MARGIN_RIGHT).max(40);
+    let x = x_axis(&p, plot_w);
+    if !(x.hi - x.lo).is_finite() || !(y.hi - y.lo).is_finite() {
+        bail!(
+            "the values span more than a 64-bit float can hold; there is no scale to draw them on"
+        );
+    }
+
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_top(MARGIN)
+        .margin_left(MARGIN)
+        .margin_right(MARGIN_RIGHT)
+        .margin_bottom(bottom)
+        .x_label_area_size(X_AREA)
+        .y_label_area_size(y_area);
+    if !panel.title.is_empty() {
+        builder.caption(&panel.title, (FONT, TITLE_SIZE));
+    }
+    let mut chart = builder.build_cartesian_2d(x.clone(), y.clone())?;
+    chart
+        .configure_mesh()
+        .x_desc(panel.x_label.as_str())
+        .y_desc(panel.y_label.as_str())
+        .label_style((FONT, TICK_SIZE))
+        .axis_desc_style((FONT, DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .draw()?;
+
+    for (i, (series, points)) in panel.series.iter().zip(&p.series).enumerate() {
+        let color = PALETTE[series.color.unwrap_or(i) % PALETTE.len()];
+        let style = ShapeStyle::from(color).stroke_width(LINE_WIDTH);
+        let anno = match series.style {
+            LineStyle::Solid => {
+                chart.draw_series(LineSeries::new(points.iter().copied(), style))?
+            }
+            LineStyle::Dashed => {
+                chart.draw_series(DashedLineSeries::new(points.iter().copied(), 8, 5, style))?
+            }
+        };
+        if !series.name.is_empty() {
+            anno.label(series.name.as_str());
+            match series.style {
+                LineStyle::Solid => {
+                    anno.legend(move |(lx, ly)| PathElement::new([(lx, ly), (lx + 26, ly)], style))
+                }
+                LineStyle::Dashed => anno.legend(move |(lx, ly)| {
+                    DashedPathElement::new([(lx, ly), (lx + 26, ly)], 8, 5, style)
+                }),
+            };
+        }
+        // A line through one point draws nothing: show the point itself.
+        if let [only] = points.as_slice() {
+            chart.draw_series(std::iter::once(Circle::new(*only, 4, style.filled())))?;
+        }
+    }
+
+    let marker_style = ShapeStyle::from(MARKER_COLOR).stroke_width(1);
+    for (i, (mx, label)) in p.markers.iter().enumerate() {
+        chart.draw_series(DashedLineSeries::new(
+            [(*mx, y.lo), (*mx, y.hi)],
+            6,
+            4,
+            marker_style,
+        ))?;
+        // Labels read away from the nearer side edge, staggered so neighbours don't collide.
+        let right_half = (mx - x.lo) / (x.hi - x.lo) > 0.6;
+        let (dx, h_pos) = if right_half {
+            (-5, HPos::Right)
+        } else {
+            (5, HPos::Left)
+        };
+        let text_style = (FONT, NOTE_SIZE)
+            .into_font()
+            .color(&MARKER_COLOR)
+            .pos(Pos::new(h_pos, VPos::Top));
+        let dy = 4 + 17 * (i % 3) as i32;
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((*mx, y.hi)) + Text::new(label.clone(), (dx, dy), text_style),
+        ))?;
+    }
+
+    let named: Vec<&str> = panel
+        .series
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if named.len() > 1 {
+        let (pw, ph) = chart.plotting_area().dim_in_pixel();
+        let widest = named.iter().map(|n| n.chars().count()).max().unwrap_or(0) as f64;
+        let legend_w = widest * CHAR_W as f64 + 60.0;
+        let legend_h = named.len() as f64 * 19.0 + 20.0;
+        let corner = legend_corner(
+            &p,
+            &x,
+            &y,
+            (legend_w / pw.max(1) as f64, legend_h / ph.max(1) as f64),
+        );
+        chart
+            .configure_series_labels()
+            .position(corner)
+            .margin(8)
+            .legend_area_size(34)
+            .label_font((FONT, TICK_SIZE))
+            .background_style(WHITE.mix(0.9))
+            .border_style(GRID_BOLD)
+            .draw()?;
+    }
+
+    let note_style = (FONT, NOTE_SIZE)
+        .into_font()
+        .style(FontStyle::Italic)
+        .color(&NOTE_COLOR);
+    for (i, note) in p.notes.iter().enumerate() {
+        let top = h.saturating_sub(bottom) + 2 + NOTE_H * i as u32;
+        area.draw(&Text::new(
+            note.clone(),
+            (MARGIN as i32, top as i32),
+            note_style.clone(),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The x axis: caller-given ticks, or automatic ones thinned until their labels fit `plot_w`.
+fn x_axis(p: &Prepared, plot_w: u32) -> Axis {
+    let custom = p.x_ticks.iter().flatten().map(|t| t.0);
+    let data = p.series.iter().flatten().map(|pt| pt.0);
+    let markers = p.markers.iter().map(|m| m.0);
+    let (lo, hi) = axis::widen(
+        axis::extent(data.chain(markers).chain(custom)),
+        p.log_x,
+        0.0,
+    );
+    if let Some(ticks) = &p.x_ticks {
+        let widest = ticks.iter().map(|t| t.1.chars().count()).max().unwrap_or(1) as u32;
+        let max_labels = plot_w / (widest * CHAR_W + 24);
+        return Axis::custom(lo, hi, ticks.clone(), max_labels as usize);
+    }
+    let mut target = (plot_w / 90).clamp(2, 12) as usize;
+    loop {
+        let a = Axis::auto(lo, hi, p.log_x, target);
+        let needed = a.major.len() as u32 * (a.widest_label() as u32 * CHAR_W + 16);
+        if needed <= plot_w || target <= 2 {
+            return a;
+        }
+        target -= 1;
+    }
+}
+
+/// The corner whose legend-sized box covers the fewest points of the curves and marker lines
+/// (sampled along each segment, so a line crossing the corner counts), upper right on a tie.
+/// `box_frac` is the legend's size as a fraction of the plot's width and height.
+fn legend_corner(p: &Prepared, x: &Axis, y: &Axis, box_frac: (f64, f64)) -> SeriesLabelPosition {
+    let corners = [
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::LowerLeft, false, false),
+    ];
+    let mut counts = [0usize; 4];
+    let mut visit = |px: f64, py: f64| {
+        let fx = (px - x.lo) / (x.hi - x.lo);
+        let fy = (py - y.lo) / (y.hi - y.lo);
+        for (c, &(_, right, upper)) in counts.iter_mut().zip(&corners) {
+            let in_x = if right {
+                fx >= 1.0 - box_frac.0
+            } else {
+                fx <= box_frac.0
+            };
+            let in_y = if upper {
+                fy >= 1.0 - box_frac.1
+            } else {
+                fy <= box_frac.1
+            };
+            *c += usize::from(in_x && in_y);
+        }
+    };
+    let marker_lines = p.markers.iter().map(|m| vec![(m.0, y.lo), (m.0, y.hi)]);
+    for line in p.series.iter().cloned().chain(marker_lines) {
+        // Long series are dense enough as they are; short ones are sampled between points.
+        let samples = if line.len() >= 500 { 1 } else { 16 };
+        if let [only] = line.as_slice() {
+            visit(only.0, only.1);
+        }
+        for seg in line.windows(2) {
+            for k in 0..samples {
+                let t = k as f64 / samples as f64;
+                visit(
+                    seg[0].0 + t * (seg[1].0 - seg[0].0),
+                    seg[0].1 + t * (seg[1].1 - seg[0].1),
+                );
+            }
+        }
+        if let Some(last) = line.last() {
+            visit(last.0, last.1);
+        }
+    }
+    let best = (0..4).min_by_key(|&i| (counts[i], i)).unwrap_or(0);
+    corners[best].0.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses the SVG, failing the test if it is not well-formed XML.
+    fn parse(svg: &str) -> roxmltree::Document<'_> {
+        roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("not well-formed XML: {e}"))
+    }
+
+    fn texts(svg: &str) -> Vec<String> {
+        parse(svg)
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| n.text().unwrap_or("").trim().to_string())
+            .collect()
+    }
+
+    /// The point lists of the polylines stroked in `color`.
+    fn polylines(svg: &str, color: RGBColor) -> Vec<Vec<(i32, i32)>> {
+        let hex = format!("#{:02X}{:02X}{:02X}", color.0, color.1, color.2);
+        parse(svg)
+            .descendants()
+            .filter(|n| n.has_tag_name("polyline"))
+            .filter(|n| {
+                n.attribute("stroke")
+                    .is_some_and(|s| s.eq_ignore_ascii_case(&hex))
+            })
+            .map(|n| {
+                n.attribute("points")
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .map(|xy| {
+                        let (x, y) = xy.split_once(',').expect("x,y");
+                        (x.parse().expect("x"), y.parse().expect("y"))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn ramp(n: usize) -> Vec<(f64, f64)> {
+        (0..n).map(|i| (i as f64, 1.0 / (1.0 + i as f64))).collect()
+    }
+
+    fn one(series: Vec<Series>) -> Panel {
+        Panel {
+            series,
+            ..Panel::new("Loss", "epoch", "loss")
+        }
+    }
+
+    fn render(panel: Panel) -> String {
+        render_svg(&[panel], 800, 400).expect("renders")
+    }
+
+    #[test]
+    fn every_awkward_input_renders_well_formed_svg() {
+        let cases = [
+            ("no series", one(vec![])),
+            ("an empty series", one(vec![Series::new("a", vec![])])),
+            (
+                "a single point",
+                one(vec![Series::new("a", vec![(3.0, 0.5)])]),
+            ),
+            (
+                "all-equal y",
+                one(vec![Series::new("a", vec![(0.0, 2.0), (9.0, 2.0)])]),
+            ),
+            (
+                "all-zero y and x",
+                one(vec![Series::new("a", vec![(0.0, 0.0)])]),
+            ),
+            (
+                "NaN and infinities",
+                one(vec![Series::new(
+                    "a",
+                    vec![
+                        (0.0, 1.0),
+                        (1.0, f64::NAN),
+                        (f64::NEG_INFINITY, 1.0),
+                        (3.0, f64::INFINITY),
+                    ],
+                )]),
+            ),
+            (
+                "only NaN",
+                one(vec![Series::new("a", vec![(f64::NAN, f64::NAN)])]),
+            ),
+            (
+                "zeros and negatives on log axes",
+                Panel {
+                    log_x: true,
+                    log_y: true,
+                    ..one(vec![Series::new(
+                        "a",
+                        vec![(0.0, 1.0), (1e-4, -1.0), (1e-2, 0.5), (1.0, 2.0)],
+                    )])
+                },
+            ),
+            (
+                "no positive value on a log axis",
+                Panel {
+                    log_y: true,
+                    ..one(vec![Series::new("a", vec![(0.0, 0.0), (1.0, 0.0)])])
+                },
+            ),
+            (
+                "a hundred thousand points",
+                one(vec![Series::new("a", ramp(100_000))]),
+            ),
+            (
+                "huge and tiny magnitudes",
+                one(vec![Series::new("a", vec![(0.0, 1e-300), (1.0, 1e300)])]),
+            ),
+            (
+                "markup in names and labels",
+                Panel {
+                    markers: vec![Marker {
+                        x: 0.5,
+                        label: "<lr & \"co\">".into(),
+                    }],
+                    x_ticks: Some(vec![(0.0, "<0>".into())]),
+                    ..one(vec![
+                        Series::new("a<b", ramp(3)),
+                        Series::new("c&d", ramp(4)),
+                    ])
+                },
+            ),
+            (
+                "markers off a log axis",
+                Panel {
+                    log_x: true,
+                    markers: vec![
+                        Marker {
+                            x: -1.0,
+                            label: "neg".into(),
+                        },
+                        Marker {
+                            x: f64::NAN,
+                            label: "nan".into(),
+                        },
+                    ],
+                    ..one(vec![Series::new("a", vec![(1e-3, 1.0), (1e-1, 2.0)])])
+                },
+            ),
+        ];
+        for (what, panel) in cases {
+            let svg = render_svg(&[panel], 640, 320).unwrap_or_else(|e| panic!("{what}: {e:#}"));
+            roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{what}: {e}"));
+        }
+    }
+
+    #[test]
+    fn each_solid_series_is_one_polyline_in_its_own_colour() {
+        let panel = one(vec![
+            Series::new("a", ramp(50)),
+            Series::new("b", ramp(40)),
+            Series::new("c", ramp(30)).with_color(5),
+        ]);
+        let svg = render(panel);
+        for (color, n) in [(PALETTE[0], 50), (PALETTE[1], 40), (PALETTE[5], 30)] {
+            let lines = polylines(&svg, color);
+            // The curve, and the two-point sample beside its legend entry.
+            assert_eq!(
+                lines.iter().filter(|l| l.len() == n).count(),
+                1,
+                "{color:?}"
+            );
+            assert_eq!(
+                lines.iter().filter(|l| l.len() == 2).count(),
+                1,
+                "{color:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_dashed_series_is_drawn_as_dashes_in_its_runs_colour() {
+        let panel = one(vec![
+            Series::new("run1 train", ramp(20)).with_color(2),
+            Series::new("run1 val", ramp(20)).with_color(2).dashed(),
+        ]);
+        let lines = polylines(&render(panel), PALETTE[2]);
+        assert_eq!(lines.iter().filter(|l| l.len() == 20).count(), 1);
+        assert!(lines.len() > 5, "dashes: {}", lines.len());
+    }
+
+    #[test]
+    fn the_legend_names_every_series_but_a_lone_one_needs_none() {
+        let svg = render(one(vec![
+            Series::new("adam", ramp(5)),
+            Series::new("sgd", ramp(5)),
+        ]));
+        let t = texts(&svg);
+        assert!(
+            t.contains(&"adam".to_string()) && t.contains(&"sgd".to_string()),
+            "{t:?}"
+        );
+        let t = texts(&render(one(vec![Series::new("adam", ramp(5))])));
+        assert!(!t.contains(&"adam".to_string()), "{t:?}");
+    }
+
+    #[test]
+    fn titles_axis_labels_and_marker_labels_are_written() {
+        let panel = Panel {
+            markers: vec![Marker {
+                x: 2.0,
+                label: "suggested 3e-4".into(),
+            }],
+            ..one(vec![Series::new("a", ramp(5))])
+        };
+        let t = texts(&render(panel));
+        for want in ["Loss", "epoch", "loss", "suggested 3e-4"] {
+            assert!(t.iter().any(|s| s == want), "{want} missing from {t:?}");
+        }
+    }
+
+    #[test]
+    fn a_log_axis_is_labelled_with_powers_of_ten() {
+        let points = (0..=40)
+            .map(|i| (i as f64, 10f64.powf(-5.0 + i as f64 / 10.0)))
+            .collect();
+        let panel = Panel {
+            log_y: true,
+            ..Panel::new("lr", "step", "learning rate")
+        };
+        let t = texts(&render(Panel {
+            series: vec![Series::new("lr", points)],
+            ..panel
+        }));
+        for want in ["1e-5", "1e-4", "1e-3", "0.01", "0.1"] {
+            assert!(t.iter().any(|s| s == want), "{want} missing from {t:?}");
+        }
+    }
+
+    #[test]
+    fn epoch_ticks_replace_the_automatic_ones() {
+        let panel = Panel {
+            x_ticks: Some(
+                (0..=5)
+                    .map(|e| (e as f64 * 100.0, format!("ep{e}")))
+                    .collect(),
+            ),
+            ..one(vec![Series::new("lr", ramp(500))])
+        };
+        let t = texts(&render(panel));
+        for e in 0..=5 {
+            assert!(t.contains(&format!("ep{e}")), "{t:?}");
+        }
+        assert!(!t.iter().any(|s| s == "200"), "{t:?}");
+    }
+
+    #[test]
+    fn a_hundred_thousand_steps_are_decimated_but_the_spike_stays() {
+        let mut points: Vec<_> = (0..100_000).map(|i| (i as f64, 1.0)).collect();
+        points[54_321].1 = 10.0;
+        let svg = render(one(vec![Series::new("loss", points)]));
+        let lines = polylines(&svg, PALETTE[0]);
+        assert_eq!(lines.len(), 1);
+        let line = &lines[0];
+        assert!(line.len() <= MAX_POINTS, "{}", line.len());
+        let top = line.iter().map(|p| p.1).min().unwrap();
+        let bottom = line.iter().map(|p| p.1).max().unwrap();
+        // The plot is about 300 px tall; the spike reaches nearly to its top.
+        assert!(bottom - top > 250, "spike spans {top}..{bottom}");
+        assert!(svg.len() < 200_000, "{} bytes", svg.len());
+    }
+
+    #[test]
+    fn nan_points_are_skipped_and_counted_in_a_note() {
+        let mut points = ramp(10);
+        points[3].1 = f64::NAN;
+        points[9].1 = f64::INFINITY;
+        let svg = render(one(vec![Series::new("loss", points)]));
+        let lines = polylines(&svg, PALETTE[0]);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].len(), 8);
+        assert!(
+            texts(&svg)
+                .iter()
+                .any(|t| t.starts_with("2 points not shown"))
+        );
+    }
+
+    #[test]
+    fn non_positive_values_on_a_log_axis_are_dropped_with_a_note_or_the_axis_turns_linear() {
+        let panel = Panel {
+            log_x: true,
+            ..one(vec![Series::new(
+                "loss",
+                vec![(0.0, 1.0), (1e-3, 1.0), (1e-1, 2.0)],
+            )])
+        };
+        let svg = render(panel);
+        assert_eq!(polylines(&svg, PALETTE[0])[0].len(), 2);
+        assert!(
+            texts(&svg)
+                .iter()
+                .any(|t| t.starts_with("1 point not shown: zero or negative"))
+        );
+
+        let panel = Panel {
+            log_y: true,
+            ..one(vec![Series::new("lr", vec![(0.0, 0.0), (5.0, 0.0)])])
+        };
+        let svg = render(panel);
+        assert_eq!(polylines(&svg, PALETTE[0])[0].len(), 2);
+        assert!(
+            texts(&svg)
+                .iter()
+                .any(|t| t.contains("linear y axis instead of log"))
+        );
+    }
+
+    #[test]
+    fn panels_are_stacked_in_one_svg() {
+        let panels = ["loss", "accuracy", "lr"].map(|n| Panel {
+            series: vec![Series::new(n, ramp(10))],
+            ..Panel::new(n, "epoch", n)
+        });
+        let svg = render_svg(&panels, 800, 300).unwrap();
+        let doc = parse(&svg);
+        assert_eq!(doc.root_element().attribute("height"), Some("900"));
+        assert_eq!(polylines(&svg, PALETTE[0]).len(), 3);
+    }
+
+    #[test]
+    fn the_same_input_gives_the_same_bytes() {
+        let panel = || Panel {
+            log_x: true,
+            markers: vec![Marker {
+                x: 1e-3,
+                label: "min".into(),
+            }],
+            ..one(vec![
+                Series::new(
+                    "a",
+                    (1..500)
+                        .map(|i| (i as f64 * 1e-5, (i as f64).sin()))
+                        .collect(),
+                ),
+                Series::new("b", ramp(300)).dashed(),
+            ])
+        };
+        assert_eq!(render(panel()), render(panel()));
+    }
+
+    #[test]
+    fn impossible_requests_are_errors_not_panics() {
+        let err = render_svg(&[], 800, 400).unwrap_err();
+        assert!(format!("{err}").contains("at least one panel"), "{err}");
+        let err = render_svg(&[Panel::default()], 10, 10).unwrap_err();
+        assert!(format!("{err}").contains("too small"), "{err}");
+        let wild = one(vec![Series::new("a", vec![(0.0, -1e308), (1.0, 1e308)])]);
+        let err = render_svg(&[wild], 800, 400).unwrap_err();
+        assert!(format!("{err:#}").contains("panel 1 (\"Loss\")"), "{err:#}");
+        let many = vec![Panel::default(); 1000];
+        let err = render_svg(&many, 800, 400).unwrap_err();
+        assert!(format!("{err}").contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn the_legend_moves_away_from_the_curves() {
+        // Rising curves fill the upper right, so the legend goes elsewhere.
+        let rising = |k: f64| (0..20).map(|i| (i as f64, k * i as f64)).collect();
+        let p = prepare(&one(vec![
+            Series::new("a", rising(1.0)),
+            Series::new("b", rising(0.9)),
+        ]));
+        let x = Axis::auto(0.0, 19.0, false, 5);
+        let y = Axis::auto(0.0, 19.0, false, 5);
+        let corner = legend_corner(&p, &x, &y, (0.3, 0.2));
+        assert!(!matches!(
+            corner,
+            SeriesLabelPosition::UpperRight | SeriesLabelPosition::LowerLeft
+        ));
+    }
+
+    /// Writes sample charts for a person to look at (convert with `rsvg-convert`):
+    /// `LRTRAIN_PLOT_SAMPLES=/tmp/plots cargo test --lib output::plot -- --ignored`.
+    #[test]
+    #[ignore = "writes files for a visual check"]
+    fn sample_charts_are_written_for_a_visual_check() {
+        let dir = std::path::PathBuf::from(
+            std::env::var("LRTRAIN_PLOT_SAMPLES").unwrap_or_else(|_| "/tmp/lrtrain-plots".into()),
+        );
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, panels: &[Panel], h: u32| {
+            std::fs::write(dir.join(name), render_svg(panels, 900, h).unwrap()).unwrap();
+        };
+
+        // curves.svg: loss, accuracy and lr against epoch.
+        let epochs = 30;
+        let curve = |f: &dyn Fn(f64) -> f64| (0..epochs).map(|e| (e as f64, f(e as f64))).collect();
+        let mut loss = Panel::new("Loss", "epoch", "loss");
+        loss.series = vec![
+            Series::new("train", curve(&|e| 2.3 * (-e / 6.0).exp() + 0.05)).with_color(0),
+            Series::new(
+                "validation",
+                curve(&|e| 2.3 * (-e / 7.0).exp() + 0.09 + 0.002 * e),
+            )
+            .with_color(0)
+            .dashed(),
+        ];
+        let mut acc = Panel::new("Accuracy", "epoch", "accuracy");
+        acc.series = vec![
+            Series::new("train", curve(&|e| 0.99 - 0.9 * (-e / 5.0).exp())).with_color(0),
+            Series::new("validation", curve(&|e| 0.975 - 0.9 * (-e / 5.0).exp()))
+                .with_color(0)
+                .dashed(),
+        ];
+        let mut lr = Panel::new("Learning rate", "epoch", "learning rate");
+        lr.series = vec![Series::new("lr", curve(&|e| 1e-3 * 0.9f64.powf(e)))];
+        write("curves.svg", &[loss, acc, lr], 320);
+
+        // compare loss.svg: five runs, train solid, validation dashed.
+        let mut cmp = Panel::new("Loss by run", "epoch", "loss");
+        for (r, name) in ["constant", "step", "cosine", "one_cycle", "exponential"]
+            .iter()
+            .enumerate()
+        {
+            let k = 4.0 + r as f64 * 1.5;
+            cmp.series.push(
+                Series::new(
+                    format!("{name} train"),
+                    curve(&|e| 2.0 * (-e / k).exp() + 0.05),
+                )
+                .with_color(r),
+            );
+            cmp.series.push(
+                Series::new(
+                    format!("{name} val"),
+                    curve(&|e| 2.0 * (-e / k).exp() + 0.1 + 0.003 * e),
+                )
+                .with_color(r)
+                .dashed(),
+            );
+        }
+        write("compare-loss.svg", &[cmp], 480);
+        let mut cmp_acc = Panel::new("Accuracy by run", "epoch", "accuracy");
+        for r in 0..5 {
+            let k = 3.0 + r as f64;
+            cmp_acc.series.push(
+                Series::new(
+                    format!("run {r} train"),
+                    curve(&|e| 0.98 - 0.88 * (-e / k).exp()),
+                )
+                .with_color(r),
+            );
+            cmp_acc.series.push(
+                Series::new(
+                    format!("run {r} val"),
+                    curve(&|e| 0.96 - 0.88 * (-e / k).exp()),
+                )
+                .with_color(r)
+                .dashed(),
+            );
+        }
+        write("compare-accuracy.svg", &[cmp_acc], 480);
+
+        // A diverged run (NaN from epoch 12), a log axis with nothing positive, an empty panel.
+        let mut diverged = Panel::new("Diverged run", "epoch", "loss");
+        diverged.log_y = true;
+        diverged.series = vec![Series::new(
+            "train",
+            curve(&|e| {
+                if e < 12.0 {
+                    2.0 * 1.4f64.powf(e)
+                } else {
+                    f64::NAN
+                }
+            }),
+        )];
+        let mut zero = Panel::new("Constant zero rate", "step", "learning rate");
+        zero.log_y = true;
+        zero.series = vec![Series::new("lr", curve(&|_| 0.0))];
+        write(
+            "edge-cases.svg",
+            &[diverged, zero, Panel::new("Nothing yet", "epoch", "loss")],
+            300,
+        );
+
+        // schedule --plot: per-step cosine with warmup, 20 epochs of 469 steps, on a log axis.
+        let (spe, n) = (469usize, 20usize);
+        let total = (spe * n) as f64;
+        let mut sched = Panel::new(
+            "cosine schedule (warmup 500 steps)",
+            "optimizer step (ticks: epochs)",
+            "learning rate",
+        );
+        sched.log_y = true;
+        sched.series = vec![Series::new(
+            "lr",
+            (0..spe * n)
+                .map(|t| {
+                    let t = t as f64;
+                    let lr = if t < 500.0 {
+                        1e-3 * t / 500.0
+                    } else {
+                        1e-6 + (1e-3 - 1e-6)
+                            * (1.0 + (std::f64::consts::PI * (t - 500.0) / (total - 500.0)).cos())
+                            / 2.0
+                    };
+                    (t, lr)
+                })
+                .collect(),
+        )];
+        sched.x_ticks = Some((0..=n).map(|e| ((e * spe) as f64, e.to_string())).collect());
+        write("schedule-lr.svg", &[sched], 420);
+
+        // find-lr: loss against lr on a log x axis with suggestions.
+        let mut find = Panel::new("Learning-rate range test", "learning rate", "loss");
+        find.log_x = true;
+        find.series = vec![Series::new(
+            "loss",
+            (0..200)
+                .map(|i| {
+                    let lr = 10f64.powf(-7.0 + 7.0 * i as f64 / 199.0);
+                    let x = lr.log10();
+                    (
+                        lr,
+                        2.3 - 1.8 / (1.0 + (-(x + 3.5) * 2.0).exp())
+                            + (x + 0.8).max(0.0).powi(2) * 3.0,
+                    )
+                })
+                .collect(),
+        )];
+        find.markers = vec![
+            Marker {
+                x: 3e-4,
+                label: "steepest 3e-4".into(),
+            },
+            Marker {
+                x: 3e-3,
+                label: "min/10 3e-3".into(),
+            },
+        ];
+        write("find-lr.svg", &[find], 420);
+    }
+}
