@@ -145,7 +145,7 @@ fn the_same_seed_gives_an_identical_lrfind_csv() {
 }
 
 #[test]
-fn three_seeds_report_a_spread_and_the_explosion_stop_says_so() {
+fn three_seeds_report_a_spread_plot_one_curve_each_and_the_explosion_stop_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let config = repo().join("configs/mnist.toml");
     let out = find_lr(&[
@@ -155,6 +155,8 @@ fn three_seeds_report_a_spread_and_the_explosion_stop_says_so() {
         path(tmp.path()),
         "--seeds",
         "3",
+        "--plot",
+        path(&tmp.path().join("lr.svg")),
     ]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -176,6 +178,15 @@ fn three_seeds_report_a_spread_and_the_explosion_stop_says_so() {
     );
     assert!(min <= median && median <= max, "{spread}");
     assert_eq!(spread["disagree"], max > 3.0 * min);
+    let svg = std::fs::read_to_string(tmp.path().join("lr.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "{}",
+        &svg[..80]
+    );
+    for text in ["seed 42", "seed 44", "valley", "learning rate"] {
+        assert!(svg.contains(text), "the plot lacks {text}");
+    }
     let rows = std::fs::read_to_string(tmp.path().join("lrfind.csv")).unwrap();
     for seed in ["42,", "43,", "44,"] {
         assert!(rows.lines().any(|l| l.starts_with(seed)), "{seed}");

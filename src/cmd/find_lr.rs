@@ -18,6 +18,7 @@ use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data;
 use crate::error::UsageError;
 use crate::lrfind::{self, Curve, Mode, Range, Spread, Stop};
+use crate::output::plot::{self, Marker, Panel, Series};
 use crate::output::{self, RunDir, format_number};
 use crate::train::{self, Trainer};
 
@@ -49,6 +50,9 @@ pub struct FindLrArgs {
     /// Repeat the test with seeds seed, seed+1, …, seed+K−1 and report the spread.
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub seeds: usize,
+    /// Draw the smoothed loss against the rate (log axis), one curve per seed, suggestions marked.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
     /// Write the whole resolved config with optimizer.lr set to the chosen suggestion.
     #[arg(long, value_name = "FILE")]
     pub write_config: Option<PathBuf>,
@@ -129,6 +133,15 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
     let report = Report::new(&loaded, range, &runs);
     let json = serde_json::to_string_pretty(&report)?;
     dir.write_atomic(FILES[1], json.as_bytes())?;
+
+    if let Some(path) = &args.plot {
+        let svg =
+            plot(&report, &runs).with_context(|| format!("drawing --plot {}", path.display()))?;
+        output::write_atomic(path, svg.as_bytes())?;
+        if !args.quiet {
+            eprintln!("wrote {}", path.display());
+        }
+    }
 
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
@@ -385,6 +398,45 @@ impl Report {
                 .collect(),
         }
     }
+}
+
+/// Smoothed loss against rate on a log axis, one curve per seed, a marker per suggestion.
+fn plot(report: &Report, runs: &[SeedRun]) -> Result<String> {
+    let mut panel = Panel::new(
+        format!(
+            "Learning-rate range test: {} ({} mode, {} steps)",
+            Path::new(&report.config).file_name().map_or_else(
+                || report.config.clone(),
+                |n| n.to_string_lossy().into_owned()
+            ),
+            serde_json::to_value(report.mode)?.as_str().unwrap_or(""),
+            report.steps
+        ),
+        "learning rate",
+        format!("training loss (smoothed, β = {})", report.beta),
+    );
+    panel.log_x = true;
+    // The explosion reaches 4× the minimum; on a log axis the fall before it stays readable.
+    panel.log_y = true;
+    panel.series = runs
+        .iter()
+        .map(|r| {
+            let points = r.curve.points.iter().map(|p| (p.lr, p.smoothed)).collect();
+            Series::new(format!("seed {}", r.seed), points)
+        })
+        .collect();
+    panel.markers = report
+        .suggestions
+        .iter()
+        .filter_map(|s| {
+            let mark = if s.name == CHOSEN { " (chosen)" } else { "" };
+            s.lr.map(|lr| Marker {
+                x: lr,
+                label: format!("{} {}{mark}", s.name, sci(lr)),
+            })
+        })
+        .collect();
+    plot::render_svg(&[panel], 900, 500)
 }
 
 fn sci(x: f64) -> String {
