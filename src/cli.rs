@@ -33,6 +33,11 @@ pub enum Command {
         after_help = "Examples:\n  lrtrain schedule --config configs/schedules/one_cycle.toml --epochs 10\n  lrtrain schedule --config configs/schedules/cosine.toml --plot cosine.svg --log > cosine.csv"
     )]
     Schedule(ScheduleArgs),
+    /// Learning-rate range test: raise the rate step by step, suggest an initial rate.
+    #[command(
+        after_help = "Example:\n  lrtrain find-lr --config configs/mnist.toml --seeds 3 --write-config mnist-lr.toml"
+    )]
+    FindLr(crate::cmd::find_lr::FindLrArgs),
 }
 
 /// Where a config comes from and how it is overridden on the command line.

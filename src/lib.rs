@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod lrfind;
 pub mod metrics;
 pub mod model;
 pub mod optim;

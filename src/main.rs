@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Command::Train(args) => cmd::train::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Schedule(args) => cmd::schedule::run(args),
+        Command::FindLr(args) => cmd::find_lr::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

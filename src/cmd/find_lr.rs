@@ -1,0 +1,515 @@
+//! `lrtrain find-lr`: the learning-rate range test with the real `Trainer`, once per seed;
+//! the suggestions with their spread over seeds on stdout, a snippet to paste, and
+//! `lrfind.csv` / `lrfind.json` in the run directory (default `runs/<config stem>-lrfind`).
+//!
+//! Seed k of `--seeds K` (k = 0..K) runs the config with `seed + k` for everything (data split,
+//! initialisation, shuffling). The model is never saved and the config file never modified.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use serde::Serialize;
+
+use crate::bail_usage;
+use crate::cli::ConfigArgs;
+use crate::config::{self, LoadedConfig, RunConfig};
+use crate::data;
+use crate::error::UsageError;
+use crate::lrfind::{self, Curve, Mode, Range, Spread, Stop};
+use crate::output::plot::{self, Marker, Panel, Series};
+use crate::output::{self, RunDir, format_number};
+use crate::train::{self, Trainer};
+
+/// Files `find-lr` writes; an existing one is never replaced without `--force`.
+pub const FILES: [&str; 2] = ["lrfind.csv", "lrfind.json"];
+/// Most repeats `--seeds` accepts.
+const MAX_SEEDS: usize = 1000;
+
+/// `lrtrain find-lr` (declared here rather than in `cli.rs` to keep that file's merges small).
+#[derive(Debug, Args)]
+pub struct FindLrArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Directory for lrfind.csv and lrfind.json (default: runs/<config file stem>-lrfind).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The first (lowest) rate.
+    #[arg(long, value_name = "X", default_value_t = lrfind::DEFAULT_MIN)]
+    pub min: f64,
+    /// The last (highest) rate.
+    #[arg(long, value_name = "Y", default_value_t = lrfind::DEFAULT_MAX)]
+    pub max: f64,
+    /// Mini-batch steps from --min to --max.
+    #[arg(long, value_name = "N", default_value_t = lrfind::DEFAULT_STEPS)]
+    pub steps: usize,
+    /// How the rate rises: exp (the same factor every step) or linear (Smith's paper).
+    #[arg(long, value_enum, default_value_t = Mode::Exp)]
+    pub mode: Mode,
+    /// Repeat the test with seeds seed, seed+1, …, seed+K−1 and report the spread.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub seeds: usize,
+    /// Draw the smoothed loss against the rate (log axis), one curve per seed, suggestions marked.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Write the whole resolved config with optimizer.lr set to the chosen suggestion.
+    #[arg(long, value_name = "FILE")]
+    pub write_config: Option<PathBuf>,
+    /// Replace an existing lrfind.csv / lrfind.json, or the --write-config file.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress on stderr (results still go to stdout).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// The suggestion the snippet and `--write-config` use. fastai's `lr_find` has defaulted to
+/// valley since 2.5: it sits in the middle of the productive fall, away from the flat start and
+/// from the cliff; steepest hangs on one noisy pair of points, and minimum/10 on where the
+/// (lagging) smoothed minimum lands.
+pub const CHOSEN: &str = "valley";
+
+pub fn run(args: &FindLrArgs) -> Result<()> {
+    let range = Range {
+        min: args.min,
+        max: args.max,
+        steps: args.steps,
+        mode: args.mode,
+    };
+    if let Err(msg) = range.check() {
+        bail_usage!("{msg}");
+    }
+    if args.seeds == 0 || args.seeds > MAX_SEEDS {
+        bail_usage!(
+            "--seeds: expected an integer from 1 to {MAX_SEEDS}, found {}",
+            args.seeds
+        );
+    }
+    let loaded = super::load_config(&args.config, &[])?;
+    if let Some(path) = &args.write_config {
+        check_write_config(path, &loaded.path, args.force)?;
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_dir(&loaded.path));
+    let dir = create_dir(&out, args.force)?;
+    let mut csv_text = String::from("seed,step,lr,loss,smoothed_loss\n");
+    output::write_atomic(&dir.file(FILES[0]), csv_text.as_bytes())?;
+
+    let base_seed = loaded.config.seed;
+    let mut runs = Vec::new();
+    for k in 0..args.seeds {
+        let seed = base_seed.wrapping_add(k as u64);
+        let mut cfg = loaded.config.clone();
+        cfg.seed = seed;
+        if !args.quiet {
+            eprintln!(
+                "seed {seed}: range test over {} steps, lr {} to {} ({:?})",
+                range.steps, range.min, range.max, range.mode
+            );
+        }
+        let (curve, shape) = range_test(&loaded, &cfg, range)?;
+        for p in &curve.points {
+            csv_text += &format!(
+                "{seed},{},{},{},{}\n",
+                p.step,
+                format_number(Some(p.lr)),
+                format_number(Some(p.loss)),
+                format_number(Some(p.smoothed)),
+            );
+        }
+        output::write_atomic(&dir.file(FILES[0]), csv_text.as_bytes())?;
+        runs.push(SeedRun {
+            seed,
+            suggestions: lrfind::suggest(&curve),
+            curve,
+            total_steps: shape.0 * shape.1,
+            shape,
+        });
+    }
+
+    let report = Report::new(&loaded, range, &runs);
+    let json = serde_json::to_string_pretty(&report)?;
+    dir.write_atomic(FILES[1], json.as_bytes())?;
+
+    if let Some(path) = &args.plot {
+        let svg =
+            plot(&report, &runs).with_context(|| format!("drawing --plot {}", path.display()))?;
+        output::write_atomic(path, svg.as_bytes())?;
+        if !args.quiet {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    write_results(&mut w, &report, &runs, &loaded)?;
+    w.flush()?;
+    drop(w);
+
+    let Some(chosen) = report.chosen_lr else {
+        return Err(UsageError(format!(
+            "{}: the loss blew up too early to read a suggestion from; lower --min or raise --steps (see {})",
+            loaded.path.display(),
+            dir.file(FILES[0]).display()
+        ))
+        .into());
+    };
+    if let Some(path) = &args.write_config {
+        let mut applied = loaded.clone();
+        applied.config.optimizer.lr = Some(chosen);
+        let toml = format!(
+            "# {} with optimizer.lr = {chosen} ({CHOSEN} suggestion of lrtrain find-lr)\n{}",
+            loaded.path.display(),
+            applied.to_toml()?
+        );
+        output::write_atomic(path, toml.as_bytes())?;
+        if !args.quiet {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    if !args.quiet {
+        eprintln!("wrote {}", dir.path.display());
+    }
+    Ok(())
+}
+
+/// `runs/<config file stem>-lrfind`.
+fn default_dir(config: &Path) -> PathBuf {
+    let stem = config
+        .file_stem()
+        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    Path::new("runs").join(format!("{stem}-lrfind"))
+}
+
+/// Creates the directory; refuses (exit 2) when it already holds a range test, unless `force`.
+fn create_dir(path: &Path, force: bool) -> Result<RunDir> {
+    if path.exists() && !path.is_dir() {
+        bail_usage!(
+            "{}: the output directory path exists and is not a directory",
+            path.display()
+        );
+    }
+    if let (false, Some(existing)) = (force, FILES.iter().find(|f| path.join(f).exists())) {
+        bail_usage!(
+            "{}: already holds a range test ({existing}); pass --force to replace it or --out DIR to write elsewhere",
+            path.display()
+        );
+    }
+    std::fs::create_dir_all(path)
+        .with_context(|| format!("creating the output directory {}", path.display()))?;
+    Ok(RunDir {
+        path: path.to_path_buf(),
+    })
+}
+
+/// `--write-config` never touches the original config, nor an existing file without `--force`.
+fn check_write_config(path: &Path, config: &Path, force: bool) -> Result<()> {
+    let same = match (path.canonicalize(), config.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        bail_usage!(
+            "--write-config {}: that is the config being tested, which find-lr never modifies; name another file",
+            path.display()
+        );
+    }
+    if path.exists() && !force {
+        bail_usage!(
+            "--write-config {}: the file exists; pass --force to replace it",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// One range test with the real Trainer: `steps` mini-batches, moving on to the next epoch's
+/// shuffled order when an epoch runs out. Returns the curve and (epochs, steps per epoch).
+fn range_test(
+    loaded: &LoadedConfig,
+    cfg: &RunConfig,
+    range: Range,
+) -> Result<(Curve, (usize, usize))> {
+    let splits = data::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
+    let threads = config::resolve_threads(cfg.threads);
+    let mut trainer = Trainer::new(cfg, &splits, threads).map_err(|e| loaded.usage(e))?;
+    let shape = train::run_shape(cfg, splits.train.rows, splits.validation.is_some());
+    let per_epoch = trainer.steps_per_epoch().max(1);
+    let curve = lrfind::run(range, lrfind::BETA, |i, lr| {
+        let (epoch, index) = (i / per_epoch, i % per_epoch);
+        if index == 0 {
+            trainer.prepare_epoch(epoch);
+        }
+        trainer.train_batch(index, lr).loss
+    });
+    Ok((curve, (shape.epochs, shape.steps_per_epoch)))
+}
+
+struct SeedRun {
+    seed: u64,
+    curve: Curve,
+    suggestions: lrfind::Suggestions,
+    /// (epochs, steps per epoch) of the config's training run.
+    shape: (usize, usize),
+    total_steps: usize,
+}
+
+fn describe_stop(c: &Curve) -> String {
+    let last = c.points.last().map_or(0.0, |p| p.lr);
+    let steps = c.points.len();
+    match c.stop {
+        Stop::ReachedMax => format!("{steps} steps, reached --max {last} without blowing up"),
+        stop => format!(
+            "stopped after {steps} of {} steps at lr {}: {}",
+            c.range.steps,
+            sci(last),
+            stop.describe()
+        ),
+    }
+}
+
+/// `lrfind.json`.
+#[derive(Debug, Serialize)]
+struct Report {
+    lrtrain_version: &'static str,
+    config: String,
+    mode: Mode,
+    min_lr: f64,
+    max_lr: f64,
+    steps: usize,
+    beta: f64,
+    stop_factor: f64,
+    seeds: Vec<u64>,
+    /// Which suggestion the snippet and --write-config use.
+    chosen: &'static str,
+    /// Its median over seeds, rounded to three significant digits.
+    chosen_lr: Option<f64>,
+    suggestions: Vec<SuggestionReport>,
+    /// The stop reason of every seed's run when they agree, else "mixed".
+    stop_reason: String,
+    runs: Vec<RunReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct SuggestionReport {
+    name: &'static str,
+    method: &'static str,
+    /// Median over seeds; null when no seed's curve could be read.
+    lr: Option<f64>,
+    spread: Option<Spread>,
+    per_seed: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Serialize)]
+struct RunReport {
+    seed: u64,
+    steps_run: usize,
+    stop_reason: Stop,
+    stop_lr: f64,
+    min_smoothed_loss: Option<f64>,
+    min_smoothed_loss_lr: Option<f64>,
+}
+
+const METHODS: [(&str, &str); 3] = [
+    (
+        "valley",
+        "middle (log axis) of the longest stretch of falling smoothed loss",
+    ),
+    (
+        "steepest",
+        "most negative slope of smoothed loss against log rate",
+    ),
+    (
+        "minimum/10",
+        "rate at the lowest smoothed loss, divided by 10",
+    ),
+];
+
+impl Report {
+    fn new(loaded: &LoadedConfig, range: Range, runs: &[SeedRun]) -> Report {
+        let suggestions: Vec<SuggestionReport> = METHODS
+            .iter()
+            .map(|&(name, method)| {
+                let per_seed: Vec<Option<f64>> = runs
+                    .iter()
+                    .map(|r| match name {
+                        "valley" => r.suggestions.valley,
+                        "steepest" => r.suggestions.steepest,
+                        _ => r.suggestions.minimum_over_10,
+                    })
+                    .collect();
+                let values: Vec<f64> = per_seed.iter().flatten().copied().collect();
+                let spread = lrfind::spread(&values);
+                SuggestionReport {
+                    name,
+                    method,
+                    lr: spread.map(|s| s.median),
+                    spread,
+                    per_seed,
+                }
+            })
+            .collect();
+        let chosen_lr = suggestions
+            .iter()
+            .find(|s| s.name == CHOSEN)
+            .and_then(|s| s.lr)
+            .map(lrfind::round3);
+        let reasons: Vec<Stop> = runs.iter().map(|r| r.curve.stop).collect();
+        let stop_reason = if reasons.windows(2).all(|w| w[0] == w[1]) {
+            reasons.first().map_or("none".into(), |s| {
+                serde_json::to_value(s)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            })
+        } else {
+            "mixed".into()
+        };
+        Report {
+            lrtrain_version: env!("CARGO_PKG_VERSION"),
+            config: loaded.path.display().to_string(),
+            mode: range.mode,
+            min_lr: range.min,
+            max_lr: range.max,
+            steps: range.steps,
+            beta: lrfind::BETA,
+            stop_factor: lrfind::STOP_FACTOR,
+            seeds: runs.iter().map(|r| r.seed).collect(),
+            chosen: CHOSEN,
+            chosen_lr,
+            suggestions,
+            stop_reason,
+            runs: runs
+                .iter()
+                .map(|r| {
+                    let min = r.curve.minimum();
+                    RunReport {
+                        seed: r.seed,
+                        steps_run: r.curve.points.len(),
+                        stop_reason: r.curve.stop,
+                        stop_lr: r.curve.points.last().map_or(0.0, |p| p.lr),
+                        min_smoothed_loss: min.map(|p| p.smoothed),
+                        min_smoothed_loss_lr: min.map(|p| p.lr),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Smoothed loss against rate on a log axis, one curve per seed, a marker per suggestion.
+fn plot(report: &Report, runs: &[SeedRun]) -> Result<String> {
+    let mut panel = Panel::new(
+        format!(
+            "Learning-rate range test: {} ({} mode, {} steps)",
+            Path::new(&report.config).file_name().map_or_else(
+                || report.config.clone(),
+                |n| n.to_string_lossy().into_owned()
+            ),
+            serde_json::to_value(report.mode)?.as_str().unwrap_or(""),
+            report.steps
+        ),
+        "learning rate",
+        format!("training loss (smoothed, β = {})", report.beta),
+    );
+    panel.log_x = true;
+    // The explosion reaches 4× the minimum; on a log axis the fall before it stays readable.
+    panel.log_y = true;
+    panel.series = runs
+        .iter()
+        .map(|r| {
+            let points = r.curve.points.iter().map(|p| (p.lr, p.smoothed)).collect();
+            Series::new(format!("seed {}", r.seed), points)
+        })
+        .collect();
+    panel.markers = report
+        .suggestions
+        .iter()
+        .filter_map(|s| {
+            let mark = if s.name == CHOSEN { " (chosen)" } else { "" };
+            s.lr.map(|lr| Marker {
+                x: lr,
+                label: format!("{} {}{mark}", s.name, sci(lr)),
+            })
+        })
+        .collect();
+    plot::render_svg(&[panel], 900, 500)
+}
+
+fn sci(x: f64) -> String {
+    format!("{x:.2e}")
+}
+
+/// The suggestions table, the disagreement warnings and the snippet to paste (stdout).
+fn write_results(
+    w: &mut impl Write,
+    report: &Report,
+    runs: &[SeedRun],
+    loaded: &LoadedConfig,
+) -> Result<()> {
+    for r in runs {
+        writeln!(w, "seed {}: {}", r.seed, describe_stop(&r.curve))?;
+    }
+    let k = runs.len();
+    writeln!(w)?;
+    let spread_head = if k > 1 {
+        format!("spread ({k} seeds)")
+    } else {
+        String::new()
+    };
+    writeln!(
+        w,
+        "{:<12} {:>9}  {:<20} how it was found",
+        "suggestion", "lr", spread_head
+    )?;
+    for s in &report.suggestions {
+        let mark = if s.name == CHOSEN { " *" } else { "" };
+        let lr = s.lr.map_or("-".into(), sci);
+        let spread = match (k > 1, s.spread) {
+            (true, Some(sp)) => format!("{} – {}", sci(sp.min), sci(sp.max)),
+            _ => String::new(),
+        };
+        writeln!(
+            w,
+            "{:<12} {lr:>9}  {spread:<20} {}",
+            format!("{}{mark}", s.name),
+            s.method
+        )?;
+    }
+    for s in &report.suggestions {
+        if let Some(sp) = s.spread.filter(|sp| sp.disagree) {
+            writeln!(
+                w,
+                "warning: the seeds disagree on {} by a factor of {:.1} (more than {}): not a rate to stand behind; raise --steps or --seeds, or look at lrfind.csv",
+                s.name,
+                sp.max / sp.min,
+                lrfind::DISAGREE_FACTOR
+            )?;
+        }
+    }
+    let Some(lr) = report.chosen_lr else {
+        return Ok(());
+    };
+    let (epochs, per_epoch) = runs[0].shape;
+    let total = runs[0].total_steps;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "# * chosen ({CHOSEN}); paste into {} (or run with --write-config FILE):",
+        loaded.path.display()
+    )?;
+    writeln!(w, "[optimizer]\nlr = {lr}")?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "# or train one cycle peaking at it (replaces [schedule]; PyTorch OneCycleLR, max_lr = lr):"
+    )?;
+    writeln!(
+        w,
+        "[schedule]\nkind = \"one_cycle\"\nunit = \"step\"\ntotal = {total}    # train.epochs {epochs} × {per_epoch} steps per epoch"
+    )?;
+    Ok(())
+}

@@ -1,0 +1,347 @@
+//! `lrtrain find-lr` through the binary: the range test on a quadratic with known curvature, the
+//! usefulness of its suggestion on MNIST, reproducibility, spread, stops and bad ranges.
+
+mod common;
+
+use std::path::Path;
+
+use common::{lrtrain, read_json, repo, stderr_of, write_config};
+
+/// L, the largest eigenvalue of the Hessian of half_mse on data/linear.csv: (1/n)·XᵀX with X =
+/// [x, 1], a 2×2 symmetric matrix [[a, b], [b, 1]].
+fn largest_curvature() -> f64 {
+    let text = std::fs::read_to_string(repo().join("data/linear.csv")).unwrap();
+    let xs: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    let n = xs.len() as f64;
+    let a = xs.iter().map(|x| x * x).sum::<f64>() / n;
+    let b = xs.iter().sum::<f64>() / n;
+    let d = 1.0;
+    (a + d) / 2.0 + (((a - d) / 2.0).powi(2) + b * b).sqrt()
+}
+
+fn find_lr(args: &[&str]) -> std::process::Output {
+    lrtrain().arg("find-lr").args(args).output().unwrap()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn suggestion(report: &serde_json::Value, name: &str) -> serde_json::Value {
+    report["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn on_a_quadratic_it_stops_past_the_divergence_point_and_suggests_a_rate_below_2_over_l() {
+    let limit = 2.0 / largest_curvature(); // gradient descent is stable only below this
+    let tmp = tempfile::tempdir().unwrap();
+    let config = repo().join("configs/linear.toml");
+    let out = find_lr(&["--config", path(&config), "--out", path(tmp.path())]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let report = read_json(&tmp.path().join("lrfind.json"));
+    assert_eq!(report["stop_reason"], "exploded", "{report}");
+    // Full-batch descent has converged by the time the rate passes 2/L, so the error along the
+    // top eigenvector starts tiny and needs a few amplifying steps to show: the stop comes past
+    // 2/L, within a factor of 10 of it (about 9× here, i.e. 12 exponential steps of 1.2×).
+    let stop = report["runs"][0]["stop_lr"].as_f64().unwrap();
+    assert!(
+        stop > limit && stop < 10.0 * limit,
+        "stop {stop}, 2/L {limit}"
+    );
+    let chosen = report["chosen_lr"].as_f64().unwrap();
+    assert!(
+        chosen < limit && chosen > limit / 10.0,
+        "suggested {chosen}, 2/L {limit}"
+    );
+    let min10 = suggestion(&report, "minimum/10")["lr"].as_f64().unwrap();
+    assert!(
+        min10 < limit && min10 > limit / 10.0,
+        "{min10}, 2/L {limit}"
+    );
+}
+
+/// Final training and validation loss of 3 epochs of configs/mnist.toml at `lr`; a run that
+/// diverges (exit 3) counts as infinitely bad.
+fn mnist_loss_after_3_epochs(dir: &Path, lr: f64) -> (f64, f64) {
+    let config = repo().join("configs/mnist.toml");
+    let run = dir.join(format!("run-{lr}"));
+    let out = lrtrain()
+        .args([
+            "train",
+            "--config",
+            path(&config),
+            "--epochs",
+            "3",
+            "--quiet",
+        ])
+        .args(["--out", path(&run), "--set", &format!("optimizer.lr={lr}")])
+        .output()
+        .unwrap();
+    match out.status.code() {
+        Some(0) => {}
+        Some(3) => return (f64::INFINITY, f64::INFINITY),
+        _ => panic!("{}", stderr_of(&out)),
+    }
+    let summary = read_json(&run.join("summary.json"));
+    let last = &summary["final"];
+    let get = |k: &str| last[k].as_f64().unwrap_or(f64::INFINITY);
+    (get("loss"), get("val_loss"))
+}
+
+#[test]
+fn on_mnist_three_epochs_at_the_suggestion_beat_rates_100_times_smaller_and_larger() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = repo().join("configs/mnist.toml");
+    let out = find_lr(&[
+        "--config",
+        path(&config),
+        "--out",
+        path(&tmp.path().join("f")),
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let report = read_json(&tmp.path().join("f/lrfind.json"));
+    let lr = report["chosen_lr"].as_f64().unwrap();
+    let at = mnist_loss_after_3_epochs(tmp.path(), lr);
+    let smaller = mnist_loss_after_3_epochs(tmp.path(), lr / 100.0);
+    let larger = mnist_loss_after_3_epochs(tmp.path(), lr * 100.0);
+    eprintln!("lr {lr}: {at:?}; /100: {smaller:?}; ×100: {larger:?}");
+    assert!(at.0 < smaller.0 && at.0 < larger.0, "training loss");
+    assert!(at.1 < smaller.1 && at.1 < larger.1, "validation loss");
+}
+
+#[test]
+fn the_same_seed_gives_an_identical_lrfind_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = repo().join("configs/mnist.toml");
+    let csv = |name: &str| {
+        let dir = tmp.path().join(name);
+        let out = find_lr(&[
+            "--config",
+            path(&config),
+            "--out",
+            path(&dir),
+            "--set",
+            "threads=1",
+            "--steps",
+            "60",
+        ]);
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        std::fs::read(dir.join("lrfind.csv")).unwrap()
+    };
+    let a = csv("a");
+    assert_eq!(a, csv("b"));
+    let text = String::from_utf8(a).unwrap();
+    assert!(text.starts_with("seed,step,lr,loss,smoothed_loss\n42,0,0.0000001,"));
+}
+
+#[test]
+fn three_seeds_report_a_spread_plot_one_curve_each_and_the_explosion_stop_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = repo().join("configs/mnist.toml");
+    let out = find_lr(&[
+        "--config",
+        path(&config),
+        "--out",
+        path(tmp.path()),
+        "--seeds",
+        "3",
+        "--plot",
+        path(&tmp.path().join("lr.svg")),
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("spread (3 seeds)"), "{stdout}");
+    assert!(stdout.contains("exceeded 4× its minimum"), "{stdout}");
+    let report = read_json(&tmp.path().join("lrfind.json"));
+    assert_eq!(report["seeds"], serde_json::json!([42, 43, 44]));
+    assert_eq!(report["stop_reason"], "exploded");
+    for run in report["runs"].as_array().unwrap() {
+        assert!(run["steps_run"].as_u64().unwrap() < 100, "{run}");
+    }
+    let valley = suggestion(&report, "valley");
+    assert_eq!(valley["per_seed"].as_array().unwrap().len(), 3);
+    let spread = &valley["spread"];
+    let (min, median, max) = (
+        spread["min"].as_f64().unwrap(),
+        spread["median"].as_f64().unwrap(),
+        spread["max"].as_f64().unwrap(),
+    );
+    assert!(min <= median && median <= max, "{spread}");
+    assert_eq!(spread["disagree"], max > 3.0 * min);
+    let svg = std::fs::read_to_string(tmp.path().join("lr.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "{}",
+        &svg[..80]
+    );
+    for text in ["seed 42", "seed 44", "valley", "learning rate"] {
+        assert!(svg.contains(text), "the plot lacks {text}");
+    }
+    let rows = std::fs::read_to_string(tmp.path().join("lrfind.csv")).unwrap();
+    for seed in ["42,", "43,", "44,"] {
+        assert!(rows.lines().any(|l| l.starts_with(seed)), "{seed}");
+    }
+}
+
+#[test]
+fn a_non_finite_loss_stops_the_test_at_once_as_diverged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = repo().join("configs/linear.toml");
+    let out = find_lr(&[
+        "--config",
+        path(&config),
+        "--out",
+        path(tmp.path()),
+        "--min",
+        "1e36",
+        "--max",
+        "1e38",
+    ]);
+    // Two steps are too few to read a suggestion from: exit 2, saying what to change.
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("lower --min"),
+        "{}",
+        stderr_of(&out)
+    );
+    let report = read_json(&tmp.path().join("lrfind.json"));
+    assert_eq!(report["stop_reason"], "diverged", "{report}");
+    assert_eq!(report["runs"][0]["steps_run"], 2);
+}
+
+#[test]
+fn bad_ranges_exit_2_with_one_clear_line() {
+    let config = repo().join("configs/linear.toml");
+    for (args, says) in [
+        (
+            vec!["--min", "1", "--max", "1"],
+            "--min must be below --max",
+        ),
+        (
+            vec!["--min", "0.1", "--max", "0.01"],
+            "--min must be below --max",
+        ),
+        (
+            vec!["--min=0"],
+            "--min: expected a finite rate > 0, found 0",
+        ),
+        (
+            vec!["--min=-1"],
+            "--min: expected a finite rate > 0, found -1",
+        ),
+        (vec!["--max=-5"], "--max: expected a finite rate > 0"),
+        (vec!["--steps", "1"], "--steps: expected an integer from 2"),
+        (vec!["--seeds", "0"], "--seeds: expected an integer from 1"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = lrtrain()
+            .args([
+                "find-lr",
+                "--config",
+                path(&config),
+                "--out",
+                path(tmp.path()),
+            ])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr_of(&out);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!tmp.path().join("lrfind.csv").exists(), "{args:?}");
+    }
+}
+
+#[test]
+fn write_config_gives_a_config_that_trains_at_once_and_the_original_is_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(repo().join("configs/linear.toml")).unwrap();
+    let config = write_config(
+        tmp.path(),
+        "linear.toml",
+        &original.replace("../data", &format!("{}/data", repo().display())),
+    );
+    let before = std::fs::read(&config).unwrap();
+    let applied = tmp.path().join("applied.toml");
+    let out = find_lr(&[
+        "--config",
+        path(&config),
+        "--out",
+        path(&tmp.path().join("f")),
+        "--write-config",
+        path(&applied),
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read(&config).unwrap(), before);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let chosen = read_json(&tmp.path().join("f/lrfind.json"))["chosen_lr"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        stdout.contains(&format!("[optimizer]\nlr = {chosen}\n")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("kind = \"one_cycle\""), "{stdout}");
+    assert!(stdout.contains("total = 3000"), "{stdout}");
+    let text = std::fs::read_to_string(&applied).unwrap();
+    assert!(text.contains(&format!("lr = {chosen}\n")), "{text}");
+    assert!(
+        text.contains("kind = \"constant\""),
+        "the schedule is not switched: {text}"
+    );
+
+    let run = tmp.path().join("run");
+    let out = lrtrain()
+        .args([
+            "train",
+            "--config",
+            path(&applied),
+            "--epochs",
+            "5",
+            "--quiet",
+        ])
+        .args(["--out", path(&run)])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+
+    // Never onto the config under test, never over an existing file without --force, and never
+    // over an existing range test without --force.
+    let again = |extra: &[&str]| {
+        lrtrain()
+            .args(["find-lr", "--config", path(&config), "--out"])
+            .arg(tmp.path().join("g"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = again(&["--write-config", path(&config), "--force"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("never modifies"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = again(&["--write-config", path(&applied)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("--force"), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read(&config).unwrap(), before);
+    let out = lrtrain()
+        .args(["find-lr", "--config", path(&config), "--out"])
+        .arg(tmp.path().join("f"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("already holds a range test"));
+}
