@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Command::Train(args) => cmd::train::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Schedule(args) => cmd::schedule::run(args),
+        Command::Compare(args) => cmd::compare::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

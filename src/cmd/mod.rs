@@ -1,6 +1,7 @@
 //! One file per subcommand: each resolves its arguments and does the work.
 
 pub mod check;
+pub mod compare;
 pub mod schedule;
 pub mod train;
 
