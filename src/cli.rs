@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +38,11 @@ pub enum Command {
         after_help = "Example:\n  lrtrain find-lr --config configs/mnist.toml --seeds 3 --write-config mnist-lr.toml"
     )]
     FindLr(crate::cmd::find_lr::FindLrArgs),
+    /// Train several configs side by side (or read finished runs), rank them, plot the curves.
+    #[command(
+        after_help = "Examples:\n  lrtrain compare configs/schedules/*.toml --out runs/cmp\n  lrtrain compare configs/*.toml --seeds 3 --metric val_loss --target 0.2\n  lrtrain compare --from runs/cmp --format json"
+    )]
+    Compare(CompareArgs),
 }
 
 /// Where a config comes from and how it is overridden on the command line.
@@ -98,4 +103,60 @@ pub struct ScheduleArgs {
     /// With --plot: draw the rate on a log scale.
     #[arg(long, requires = "plot")]
     pub log: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Config files to train and compare (each into <out>/<file stem>).
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "from",
+        conflicts_with = "from"
+    )]
+    pub configs: Vec<PathBuf>,
+    /// Compare finished runs without training: run directories, or a compare --out directory.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub from: Vec<PathBuf>,
+    /// Where runs, compare.csv, compare.json and the plots go (default: runs/compare; with
+    /// --from, nothing is written unless --out is given).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Runs trained at once (default: as many as fit the cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "from")]
+    pub jobs: Option<u64>,
+    /// Train each config with K seeds (seed, seed+1, …) and report mean ± standard deviation.
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "from")]
+    pub seeds: u64,
+    /// The metric that ranks the runs: val_accuracy, val_loss, accuracy or loss.
+    #[arg(long, value_name = "NAME")]
+    pub metric: Option<String>,
+    /// Report the epochs each run needed to reach this value of the metric.
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub target: Option<f64>,
+    /// How the table is printed on stdout.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
+    /// Exit 4 unless the best run's final metric meets the bar, e.g. "val_accuracy>=0.95".
+    #[arg(long, value_name = "METRIC>=X")]
+    pub require: Vec<String>,
+    /// Exit 3 when any run diverged (the others still run, and the table is still printed).
+    #[arg(long)]
+    pub fail_on_diverge: bool,
+    /// Replace the files of existing run directories.
+    #[arg(long, conflicts_with = "from")]
+    pub force: bool,
+    /// Print nothing but the table and errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Override a key of every config: a dotted path and a TOML value (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", conflicts_with = "from")]
+    pub set: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    Markdown,
+    Csv,
+    Json,
 }

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(args),
         Command::Schedule(args) => cmd::schedule::run(args),
         Command::FindLr(args) => cmd::find_lr::run(args),
+        Command::Compare(args) => cmd::compare::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -60,13 +60,17 @@ impl Requirement {
                 self.metric
             ));
         };
-        let met = match self.op {
+        (!self.met(value)).then(|| format!("{self} missed: final {} = {value}", self.metric))
+    }
+
+    /// Whether `value` meets the bar (NaN never does).
+    pub fn met(&self, value: f64) -> bool {
+        match self.op {
             Op::Ge => value >= self.bound,
             Op::Gt => value > self.bound,
             Op::Le => value <= self.bound,
             Op::Lt => value < self.bound,
-        };
-        (!met).then(|| format!("{self} missed: final {} = {value}", self.metric))
+        }
     }
 }
 

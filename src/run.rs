@@ -12,6 +12,7 @@ use crate::error;
 use crate::metrics::EpochMetrics;
 use crate::output::RunDir;
 use crate::output::csv::MetricsWriter;
+use crate::output::curves;
 use crate::output::summary::{self, Status, Summary};
 use crate::progress::Progress;
 use crate::schedule::LrSchedule;
@@ -79,6 +80,12 @@ pub fn execute(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
     };
     let coefficients = trainer.network().linear_coefficients();
     recorder.write_summary(status, trainer.steps_done(), coefficients)?;
+    // A chart is a convenience: failing to draw one does not fail the run.
+    if let Err(e) = curves::write(&run_dir, &recorder.rows) {
+        recorder
+            .progress
+            .note(&format!("warning: curves.svg: {e:#}"));
+    }
     let seconds = recorder.started.elapsed().as_secs_f64();
     Ok(RunOutcome {
         rows: recorder.rows,

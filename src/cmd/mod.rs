@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod find_lr;
+pub mod compare;
 pub mod schedule;
 pub mod train;
 

@@ -2,6 +2,7 @@
 //! rewritten after each epoch, so a late failure loses nothing.
 
 pub mod csv;
+pub mod curves;
 pub mod plot;
 pub mod summary;
 

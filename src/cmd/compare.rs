@@ -1,0 +1,359 @@
+//! `lrtrain compare`: train several configs (× seeds) side by side, or read finished runs with
+//! `--from`; print the ranked table, write `compare.csv`, `compare.json` and the charts.
+//!
+//! Every config is loaded and checked, and every run directory is checked free, before the
+//! first run trains. Runs are handed to `--jobs` worker threads from one queue; each run uses
+//! the config's `threads`, or one thread when the config says 0 (all cores), so a run's
+//! numbers never depend on `--jobs` (the product's rounding depends on the thread count).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context, Result, anyhow};
+
+use crate::bail_usage;
+use crate::cli::{CompareArgs, CompareFormat};
+use crate::compare::{self, Group, Table, export, load, plan};
+use crate::config::{self, LoadedConfig};
+use crate::data;
+use crate::error::{self, Diverged, RequirementMissed};
+use crate::model::TaskKind;
+use crate::output::{self, summary};
+use crate::require::Requirement;
+use crate::run::{self, RunOptions};
+use crate::schedule::LrSchedule;
+use crate::train;
+
+/// `--out` when not given.
+pub const DEFAULT_OUT: &str = "runs/compare";
+
+pub fn run(args: &CompareArgs) -> Result<()> {
+    let requirements = args
+        .require
+        .iter()
+        .map(|r| Requirement::parse(r))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(metric) = &args.metric {
+        compare::check_metric(metric)?;
+    }
+    if let Some(target) = args.target.filter(|t| !t.is_finite()) {
+        bail_usage!("--target {target}: expected a finite number");
+    }
+
+    let (groups, out, failures) = if args.from.is_empty() {
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
+        let (groups, failures) = train_all(args, &out)?;
+        (groups, Some(out), failures)
+    } else {
+        (load::groups(&args.from)?, args.out.clone(), Vec::new())
+    };
+
+    let (table, groups) = compare::rank(groups, args.metric.as_deref(), args.target);
+    if let Some(out) = &out {
+        write_files(out, &table, &groups, args.quiet)?;
+    }
+    let printed = match args.format {
+        CompareFormat::Table => export::text::render(&table).into_bytes(),
+        CompareFormat::Markdown => export::markdown::render(&table).into_bytes(),
+        CompareFormat::Csv => export::csv::render(&table)?,
+        CompareFormat::Json => export::json::render(&table)?,
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&printed)?;
+    stdout.flush()?;
+
+    // Exit codes, most serious first: a run that failed (1, 2), a divergence the user asked
+    // to fail on (3), a missed bar (4).
+    if let Some(first) = failures.into_iter().next() {
+        return Err(first);
+    }
+    if args.fail_on_diverge {
+        fail_on_diverge(&groups)?;
+    }
+    check_requirements(&requirements, &table, &groups)
+}
+
+/// One run to train.
+struct Job {
+    /// Index of its config (its group).
+    group: usize,
+    name: String,
+    seed: u64,
+    loaded: LoadedConfig,
+    dir: PathBuf,
+    threads: usize,
+}
+
+/// Plans, checks, trains every run, and reads them all back. The errors returned beside the
+/// groups are runs that failed for another reason than diverging (reported at the end).
+fn train_all(args: &CompareArgs, out: &Path) -> Result<(Vec<Group>, Vec<anyhow::Error>)> {
+    let (names, jobs) = plan_jobs(args, out)?;
+    let dirs: Vec<PathBuf> = jobs.iter().map(|j| j.dir.clone()).collect();
+    plan::check_free(&dirs, args.force)?;
+
+    let widest = jobs.iter().map(|j| j.threads).max().unwrap_or(1);
+    let cores = config::resolve_threads(0);
+    let workers = args
+        .jobs
+        .map_or((cores / widest).max(1), |j| j as usize)
+        .clamp(1, jobs.len().max(1));
+    if !args.quiet {
+        let threads = if jobs.iter().all(|j| j.threads == widest) {
+            format!("{widest} thread{} each", if widest == 1 { "" } else { "s" })
+        } else {
+            format!("up to {widest} threads each")
+        };
+        eprintln!(
+            "compare: {} run{} into {}, {workers} at a time, {threads}",
+            jobs.len(),
+            if jobs.len() == 1 { "" } else { "s" },
+            out.display()
+        );
+    }
+
+    let results = execute_all(&jobs, workers, args.force, args.quiet);
+    let mut groups: Vec<Group> = names
+        .into_iter()
+        .map(|name| Group {
+            name,
+            runs: Vec::new(),
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for (job, result) in jobs.iter().zip(results) {
+        match result {
+            Ok(err) => {
+                if let Some(e) = err.filter(|e| error::exit_code(e) != 3) {
+                    failures.push(e.context(format!("{} (seed {})", job.name, job.seed)));
+                }
+                groups[job.group].runs.push(load::run(&job.dir)?);
+            }
+            Err(e) => failures.push(e.context(format!("{} (seed {})", job.name, job.seed))),
+        }
+    }
+    groups.retain(|g| !g.runs.is_empty());
+    Ok((groups, failures))
+}
+
+/// Loads and checks every config (and seed) into a job; the first bad config is an error
+/// (exit 2) before anything trains.
+fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> {
+    let stems: Vec<String> = args.configs.iter().map(|p| plan::stem(p)).collect();
+    let names = plan::unique_names(&stems);
+    let seeded = args.seeds > 1;
+    let mut jobs = Vec::new();
+    for (group, (path, name)) in args.configs.iter().zip(&names).enumerate() {
+        let loaded = config::load(path, &args.set)?;
+        check(&loaded, args.metric.as_deref(), args.quiet)?;
+        let threads = match loaded.config.threads {
+            0 => 1,
+            t => t,
+        };
+        let base = loaded.config.seed;
+        for k in 0..args.seeds {
+            let Some(seed) = base.checked_add(k) else {
+                bail_usage!(
+                    "{}: seed {base} + {k} (--seeds {}) does not fit in 64 bits",
+                    path.display(),
+                    args.seeds
+                );
+            };
+            let mut loaded = loaded.clone();
+            loaded.config.seed = seed;
+            jobs.push(Job {
+                group,
+                name: name.clone(),
+                seed,
+                dir: plan::run_dir(out, name, seed, seeded),
+                loaded,
+                threads,
+            });
+        }
+    }
+    Ok((names, jobs))
+}
+
+/// What `lrtrain check` checks (config, data headers, schedule keys), and that the run will
+/// have the `--metric` asked for. Prints the schedule's lint warnings.
+fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()> {
+    let cfg = &loaded.config;
+    let rows = data::train_rows(&cfg.data, cfg.seed).map_err(|e| loaded.usage(e))?;
+    let validation = data::has_validation(&cfg.data);
+    let shape = train::run_shape(cfg, rows, validation);
+    LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape).map_err(|e| loaded.usage(e))?;
+    if !quiet {
+        for warning in LrSchedule::lint(&cfg.schedule, cfg.optimizer.lr0(), &shape) {
+            eprintln!("warning: {}: {warning}", loaded.path.display());
+        }
+    }
+    let classification = cfg.model.task() == TaskKind::Classification;
+    let missing = match metric {
+        Some("val_accuracy" | "val_loss") if !validation => Some("a validation set"),
+        Some("val_accuracy" | "accuracy") if !classification => Some("an accuracy (regression)"),
+        _ => None,
+    };
+    if let (Some(metric), Some(missing)) = (metric, missing) {
+        bail_usage!(
+            "{}: --metric {metric}: this config's runs will have no {metric}: it has no {missing}",
+            loaded.path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The result of one run: `Err` when it never started (bad data, no directory), else the
+/// error it stopped with, if any (diverged, interrupted, I/O).
+type JobResult = Result<Option<anyhow::Error>>;
+
+/// Trains `jobs` on `workers` threads taking from one queue; one line on stderr as each run
+/// finishes. Results come back in job order whatever order the runs finish in.
+fn execute_all(jobs: &[Job], workers: usize, force: bool, quiet: bool) -> Vec<JobResult> {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<JobResult>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let opts = RunOptions {
+                        out: job.dir.clone(),
+                        force,
+                        quiet: true,
+                        threads: Some(job.threads),
+                    };
+                    let result = run::execute(&job.loaded, &opts);
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if !quiet {
+                        eprintln!("[{n}/{}] {}", jobs.len(), describe(job, &result));
+                    }
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(result.map(|o| o.error));
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err(anyhow!("the run did not report back")))
+        })
+        .collect()
+}
+
+/// `cosine seed 42: completed in 1.23 s, best val_accuracy 0.9585 (epoch 18)`.
+fn describe(job: &Job, result: &Result<run::RunOutcome>) -> String {
+    let head = format!("{} seed {}", job.name, job.seed);
+    match result {
+        Err(e) => format!("{head}: failed: {e:#}"),
+        Ok(o) => {
+            let how = match &o.error {
+                None => "completed".to_string(),
+                Some(e) => format!("{e:#}"),
+            };
+            let best = summary::best_metric(&o.rows)
+                .map(|b| {
+                    format!(
+                        ", best {} {} (epoch {})",
+                        b.metric,
+                        export::sig(b.value).0,
+                        b.epoch
+                    )
+                })
+                .unwrap_or_default();
+            format!("{head}: {how} in {:.2} s{best}", o.seconds)
+        }
+    }
+}
+
+/// `compare.csv`, `compare.json` and the charts into `out`.
+fn write_files(out: &Path, table: &Table, groups: &[Group], quiet: bool) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    output::write_atomic(&out.join("compare.csv"), &export::long_csv::render(groups)?)?;
+    output::write_atomic(&out.join("compare.json"), &export::json::render(table)?)?;
+    let mut written = vec!["compare.csv", "compare.json"];
+    match export::plots::render(groups) {
+        Ok(charts) => {
+            for (name, svg) in charts {
+                output::write_atomic(&out.join(name), svg.as_bytes())?;
+                written.push(name);
+            }
+        }
+        // A chart is a convenience: the table and the data are written regardless.
+        Err(e) => eprintln!("warning: the compare charts: {e:#}"),
+    }
+    if !quiet {
+        eprintln!("wrote {} into {}", written.join(", "), out.display());
+    }
+    Ok(())
+}
+
+/// `--fail-on-diverge`: exit 3 naming the runs that diverged.
+fn fail_on_diverge(groups: &[Group]) -> Result<()> {
+    let diverged: Vec<_> = groups
+        .iter()
+        .flat_map(|g| g.runs.iter().map(move |r| (g, r)))
+        .filter(|(_, r)| r.status == "diverged")
+        .collect();
+    let Some((_, first)) = diverged.first() else {
+        return Ok(());
+    };
+    let total: usize = groups.iter().map(|g| g.runs.len()).sum();
+    let names: Vec<String> = diverged
+        .iter()
+        .map(|(g, r)| {
+            if g.runs.len() > 1 {
+                format!("{} seed {}", g.name, r.seed)
+            } else {
+                g.name.clone()
+            }
+        })
+        .collect();
+    Err(Diverged {
+        epoch: first.rows.last().map_or(0, |m| m.epoch),
+        message: format!(
+            "{} of {total} runs diverged ({}); --fail-on-diverge",
+            diverged.len(),
+            names.join(", ")
+        ),
+    }
+    .into())
+}
+
+/// `--require`: the best run (rank 1) must meet every bar with its final value of the metric,
+/// the mean over its seeds (as `train --require` checks the final epoch).
+fn check_requirements(requirements: &[Requirement], table: &Table, groups: &[Group]) -> Result<()> {
+    if requirements.is_empty() {
+        return Ok(());
+    }
+    let (Some(row), Some(group)) = (table.rows.first(), groups.first()) else {
+        return Err(RequirementMissed("--require: there is no run to check".into()).into());
+    };
+    let seeds = if group.runs.len() > 1 {
+        format!(" (mean of {} seeds)", group.runs.len())
+    } else {
+        String::new()
+    };
+    let missed: Vec<String> = requirements
+        .iter()
+        .filter_map(|r| match compare::final_mean(group, &r.metric) {
+            Some(v) if r.met(v) => None,
+            Some(v) => Some(format!("{r} missed: final {} = {v}{seeds}", r.metric)),
+            None => Some(format!("{r} missed: the run has no {}", r.metric)),
+        })
+        .collect();
+    if missed.is_empty() {
+        return Ok(());
+    }
+    Err(RequirementMissed(format!("best run {}: {}", row.run, missed.join("; "))).into())
+}

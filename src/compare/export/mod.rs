@@ -1,0 +1,222 @@
+//! The ranked table in each output form, one form per file; like hyperfine's exports, each is a
+//! pure function to bytes. `text` and `markdown` round to 4 significant digits for reading;
+//! `csv` and `json` keep every digit (Rust's shortest round-trip form) for scripts.
+
+pub mod csv;
+pub mod json;
+pub mod long_csv;
+pub mod markdown;
+pub mod plots;
+pub mod text;
+
+use super::{Row, Stat, Table};
+
+/// Significant digits of the human-readable forms.
+const DIGITS: i32 = 4;
+
+/// `x` to 4 significant digits, and the decimals used (`None` in e-notation, for the very
+/// small or large).
+pub fn sig(x: f64) -> (String, Option<usize>) {
+    if !x.is_finite() {
+        return (x.to_string(), None);
+    }
+    if x == 0.0 {
+        return ("0".into(), Some(0));
+    }
+    let e = x.abs().log10().floor() as i32;
+    if !(-4..6).contains(&e) {
+        return (format!("{:.*e}", (DIGITS - 1) as usize, x), None);
+    }
+    let d = (DIGITS - 1 - e).max(0) as usize;
+    (format!("{x:.d$}"), Some(d))
+}
+
+/// `y` with the decimals `x` was shown with, so a spread or margin lines up with its value.
+pub fn like(y: f64, decimals: Option<usize>, signed: bool) -> String {
+    match (decimals, signed) {
+        (Some(d), false) => format!("{y:.d$}"),
+        (Some(d), true) => format!("{y:+.d$}"),
+        (None, false) => format!("{:.*e}", (DIGITS - 1) as usize, y),
+        (None, true) => format!("{:+.*e}", (DIGITS - 1) as usize, y),
+    }
+}
+
+/// `mean ± std` (the std only with two or more seeds); `—` when there is no value.
+pub fn stat_cell(s: &Stat) -> String {
+    let Some(mean) = s.mean else {
+        return "—".into();
+    };
+    let (text, d) = sig(mean);
+    match s.std {
+        Some(std) if mean.is_finite() => format!("{text} ± {}", like(std, d, false)),
+        _ => text,
+    }
+}
+
+/// Wall time to the hundredth of a second (`12.35 ± 0.40`).
+pub fn seconds_cell(s: &Stat) -> String {
+    match (s.mean, s.std) {
+        (None, _) => "—".into(),
+        (Some(m), Some(sd)) => format!("{m:.2} ± {sd:.2}"),
+        (Some(m), None) => format!("{m:.2}"),
+    }
+}
+
+/// The lower median of the seeds that have a value.
+pub fn median(values: &[Option<usize>]) -> Option<usize> {
+    let mut v: Vec<usize> = values.iter().flatten().copied().collect();
+    v.sort_unstable();
+    v.get(v.len().saturating_sub(1) / 2).copied()
+}
+
+/// An epoch over seeds: the value, or the median and how many seeds have one (`4 (2/3)`).
+pub fn epoch_cell(values: &[Option<usize>]) -> String {
+    let Some(m) = median(values) else {
+        return "—".into();
+    };
+    let have = values.iter().flatten().count();
+    if have == values.len() {
+        m.to_string()
+    } else {
+        format!("{m} ({have}/{})", values.len())
+    }
+}
+
+/// Whether a column holds numbers (right-aligned) or names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// The columns of the human-readable forms: header, alignment, and a cell per row. Epochs are
+/// 0-based, as in metrics.csv; the target's column appears only with a target.
+pub fn columns(t: &Table) -> Vec<(String, Align, Vec<String>)> {
+    let cells = |f: &dyn Fn(&Row) -> String| t.rows.iter().map(f).collect::<Vec<_>>();
+    let m = &t.metric;
+    let mut cols = vec![
+        ("rank".into(), Align::Right, cells(&|r| r.rank.to_string())),
+        ("run".into(), Align::Left, cells(&|r| r.run.clone())),
+        (
+            "optimizer".into(),
+            Align::Left,
+            cells(&|r| r.optimizer.clone()),
+        ),
+        (
+            "schedule".into(),
+            Align::Left,
+            cells(&|r| r.schedule.clone()),
+        ),
+        (
+            format!("best {m}"),
+            Align::Right,
+            cells(&|r| stat_cell(&r.best)),
+        ),
+        (
+            "best epoch".into(),
+            Align::Right,
+            cells(&|r| epoch_cell(&r.best_epoch)),
+        ),
+        (
+            format!("final {m}"),
+            Align::Right,
+            cells(&|r| stat_cell(&r.final_value)),
+        ),
+        (
+            "final loss".into(),
+            Align::Right,
+            cells(&|r| stat_cell(&r.final_loss)),
+        ),
+    ];
+    if let Some(target) = t.target {
+        let op = if t.higher_is_better { "≥" } else { "≤" };
+        cols.push((
+            format!("epoch {op}{target}"),
+            Align::Right,
+            cells(&|r| epoch_cell(&r.target_epoch)),
+        ));
+    }
+    cols.push((
+        "seconds".into(),
+        Align::Right,
+        cells(&|r| seconds_cell(&r.seconds)),
+    ));
+    cols.push(("status".into(), Align::Left, cells(&status_cell)));
+    cols
+}
+
+fn status_cell(r: &Row) -> String {
+    if r.diverged > 0 && r.seeds.len() > 1 {
+        format!("diverged {}/{}", r.diverged, r.seeds.len())
+    } else {
+        r.status.clone()
+    }
+}
+
+/// `winner: cosine (val_accuracy 0.9585, +0.0030 over step)`, and what else a reader needs to
+/// trust it.
+pub fn verdict(t: &Table) -> String {
+    let Some(w) = &t.winner else {
+        return "no winner: no run completed with a value of the metric".into();
+    };
+    let (value, d) = sig(w.value);
+    let m = &t.metric;
+    let mut s = match (&w.runner_up, w.margin) {
+        (Some(second), Some(margin)) if t.higher_is_better => format!(
+            "winner: {} ({m} {value}, {} over {second})",
+            w.run,
+            like(margin, d, true)
+        ),
+        (Some(second), Some(margin)) => format!(
+            "winner: {} ({m} {value}, {} below {second})",
+            w.run,
+            like(margin.abs(), d, false)
+        ),
+        _ => format!(
+            "winner: {} ({m} {value}; the only run that completed)",
+            w.run
+        ),
+    };
+    if t.seeds > 1 {
+        s += &format!("; mean of {} seeds", t.seeds);
+    }
+    if w.beyond_std == Some(false) {
+        s += "; the margin is within one standard deviation";
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_four_significant_digits() {
+        assert_eq!(sig(0.958_53).0, "0.9585");
+        assert_eq!(sig(0.012_345_6).0, "0.01235");
+        assert_eq!(sig(2.345_67).0, "2.346");
+        assert_eq!(sig(1234.5).0, "1234");
+        assert_eq!(sig(123_456.0).0, "123456");
+        assert_eq!(sig(0.0).0, "0");
+        assert_eq!(sig(1.234_56e-5).0, "1.235e-5");
+        assert_eq!(sig(f64::NAN).0, "NaN");
+        assert_eq!(sig(f64::INFINITY).0, "inf");
+    }
+
+    #[test]
+    fn spreads_and_margins_line_up_with_their_value() {
+        let s = Stat::of(vec![Some(0.9), Some(0.92), Some(0.94)]);
+        assert_eq!(stat_cell(&s), "0.9200 ± 0.0200");
+        assert_eq!(stat_cell(&Stat::of(vec![Some(0.5)])), "0.5000");
+        assert_eq!(stat_cell(&Stat::of(vec![None])), "—");
+        assert_eq!(like(0.003, Some(4), true), "+0.0030");
+    }
+
+    #[test]
+    fn epochs_over_seeds_show_the_median_and_how_many_reached_it() {
+        assert_eq!(epoch_cell(&[Some(3)]), "3");
+        assert_eq!(epoch_cell(&[Some(5), Some(3), Some(9)]), "5");
+        assert_eq!(epoch_cell(&[Some(4), None, Some(2)]), "2 (2/3)");
+        assert_eq!(epoch_cell(&[None]), "—");
+    }
+}

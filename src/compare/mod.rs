@@ -1,0 +1,508 @@
+//! `lrtrain compare`: finished runs, grouped by config (one run per seed), ranked by a metric.
+//!
+//! Everything here is a pure function of runs as read back from their directories
+//! ([`load`]), so `compare --from DIR` prints the same table as the `compare` that trained them.
+//! The exports (`export/`) turn the ranked [`Table`] into bytes, one format per file.
+
+pub mod export;
+pub mod load;
+pub mod plan;
+
+use std::cmp::Ordering;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::bail_usage;
+use crate::metrics::EpochMetrics;
+
+/// The metrics a comparison can rank by.
+pub const METRICS: [&str; 4] = ["val_accuracy", "val_loss", "accuracy", "loss"];
+
+/// One finished (or stopped) run, as read from its directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub dir: PathBuf,
+    pub seed: u64,
+    /// `optimizer.kind` and `schedule.kind` of the resolved config.
+    pub optimizer: String,
+    pub schedule: String,
+    /// `completed`, `diverged`, `interrupted` or `running` (summary.json's `status`).
+    pub status: String,
+    /// summary.json's `total_seconds`.
+    pub seconds: f64,
+    pub rows: Vec<EpochMetrics>,
+}
+
+/// The runs of one config: one per seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub name: String,
+    pub runs: Vec<RunRecord>,
+}
+
+/// Higher is better for accuracies, lower for losses.
+pub fn higher_is_better(metric: &str) -> bool {
+    metric.ends_with("accuracy")
+}
+
+/// `--metric NAME` must be one of [`METRICS`] (exit 2 otherwise).
+pub fn check_metric(metric: &str) -> Result<()> {
+    if !METRICS.contains(&metric) {
+        bail_usage!("--metric {metric}: expected one of {}", METRICS.join(", "));
+    }
+    Ok(())
+}
+
+/// The metric a run of this kind is ranked by, the rule of `summary.json`'s `best`:
+/// val_accuracy for classification with validation, accuracy without, val_loss for regression
+/// with validation, else loss.
+pub fn natural_metric(classification: bool, validation: bool) -> &'static str {
+    match (classification, validation) {
+        (true, true) => "val_accuracy",
+        (true, false) => "accuracy",
+        (false, true) => "val_loss",
+        (false, false) => "loss",
+    }
+}
+
+/// Every run's natural metric when they agree; the training loss, which every run has, when not.
+pub fn default_metric(groups: &[Group]) -> &'static str {
+    let mut kinds = groups
+        .iter()
+        .flat_map(|g| &g.runs)
+        .filter_map(|r| r.rows.first())
+        .map(|m| natural_metric(m.accuracy.is_some(), m.val_loss.is_some()));
+    let Some(first) = kinds.next() else {
+        return "loss";
+    };
+    if kinds.all(|k| k == first) {
+        first
+    } else {
+        "loss"
+    }
+}
+
+/// Mean and sample standard deviation (n − 1, as pandas and R report it) of one number over a
+/// config's seeds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stat {
+    /// `None` when no seed has a value; NaN or infinite when a seed's value is (a diverged run).
+    pub mean: Option<f64>,
+    /// `None` with fewer than two values.
+    pub std: Option<f64>,
+    /// One per seed, in seed order.
+    pub values: Vec<Option<f64>>,
+}
+
+impl Stat {
+    pub fn of(values: Vec<Option<f64>>) -> Stat {
+        let present: Vec<f64> = values.iter().flatten().copied().collect();
+        let n = present.len();
+        let mean = (n > 0).then(|| present.iter().sum::<f64>() / n as f64);
+        let std = match mean {
+            Some(mean) if n >= 2 => {
+                let ss: f64 = present.iter().map(|v| (v - mean).powi(2)).sum();
+                Some((ss / (n - 1) as f64).sqrt())
+            }
+            _ => None,
+        };
+        Stat { mean, std, values }
+    }
+}
+
+/// One row of the table: a config over its seeds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// 1-based; the winner is 1.
+    pub rank: usize,
+    pub run: String,
+    pub optimizer: String,
+    pub schedule: String,
+    /// `completed` when every seed completed, else `diverged` if any did, else the first other
+    /// status (`interrupted`, `running`).
+    pub status: String,
+    pub seeds: Vec<u64>,
+    /// How many seeds diverged.
+    pub diverged: usize,
+    /// Each seed's best value of the metric over its epochs (non-finite values skipped).
+    pub best: Stat,
+    /// Each seed's epoch of its best value, 0-based as in metrics.csv (the first on a tie).
+    pub best_epoch: Vec<Option<usize>>,
+    /// The metric in each seed's last epoch.
+    #[serde(rename = "final")]
+    pub final_value: Stat,
+    /// The training loss in each seed's last epoch.
+    pub final_loss: Stat,
+    /// Each seed's first epoch (0-based, as in metrics.csv) whose metric reached the target;
+    /// `None` when it never did or there is no target.
+    pub target_epoch: Vec<Option<usize>>,
+    /// Each seed's wall time (summary.json `total_seconds`).
+    pub seconds: Stat,
+}
+
+impl Row {
+    /// Ranked among the runs that can win: nothing diverged or stopped, and a best value.
+    pub fn contends(&self) -> bool {
+        self.status == "completed" && self.best.mean.is_some_and(f64::is_finite)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Winner {
+    pub run: String,
+    /// Its mean best value.
+    pub value: f64,
+    pub runner_up: Option<String>,
+    /// Winner minus runner-up (positive for accuracies, negative for losses).
+    pub margin: Option<f64>,
+    /// With seeds: whether the margin exceeds the larger of the two standard deviations.
+    pub beyond_std: Option<bool>,
+}
+
+/// The ranked comparison: what every format prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    pub metric: String,
+    pub higher_is_better: bool,
+    pub target: Option<f64>,
+    /// The most seeds any config has.
+    pub seeds: usize,
+    pub rows: Vec<Row>,
+    pub winner: Option<Winner>,
+}
+
+/// Ranks `groups` by their mean best `metric` (default: [`default_metric`]); returns the table
+/// and the groups in the table's order. Configs that diverged, stopped or have no value come
+/// after the others; ties go by name, so the order never depends on the order of the input.
+pub fn rank(
+    mut groups: Vec<Group>,
+    metric: Option<&str>,
+    target: Option<f64>,
+) -> (Table, Vec<Group>) {
+    let metric = metric
+        .unwrap_or_else(|| default_metric(&groups))
+        .to_string();
+    let higher = higher_is_better(&metric);
+    let mut rows: Vec<(Row, Group)> = groups
+        .drain(..)
+        .map(|g| (row(&g, &metric, target), g))
+        .collect();
+    rows.sort_by(|(a, _), (b, _)| {
+        (!a.contends())
+            .cmp(&!b.contends())
+            .then_with(|| by_value(a.best.mean, b.best.mean, higher))
+            .then_with(|| a.run.cmp(&b.run))
+    });
+    let (mut rows, groups): (Vec<Row>, Vec<Group>) = rows.into_iter().unzip();
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+    let winner = winner(&rows);
+    let table = Table {
+        higher_is_better: higher,
+        metric,
+        target,
+        seeds: groups.iter().map(|g| g.runs.len()).max().unwrap_or(0),
+        rows,
+        winner,
+    };
+    (table, groups)
+}
+
+/// Better first; a missing or non-finite value last.
+fn by_value(a: Option<f64>, b: Option<f64>, higher: bool) -> Ordering {
+    let key = |v: Option<f64>| v.filter(|v| v.is_finite());
+    match (key(a), key(b)) {
+        (Some(a), Some(b)) => {
+            let o = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
+            if higher { o.reverse() } else { o }
+        }
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+fn winner(rows: &[Row]) -> Option<Winner> {
+    let first = rows.first().filter(|r| r.contends())?;
+    let value = first.best.mean?;
+    let second = rows.get(1).filter(|r| r.contends());
+    let margin = second.and_then(|s| s.best.mean).map(|v| value - v);
+    let beyond_std = match (second, margin) {
+        (Some(s), Some(m)) if first.best.std.is_some() || s.best.std.is_some() => {
+            let spread = first.best.std.unwrap_or(0.0).max(s.best.std.unwrap_or(0.0));
+            Some(m.abs() > spread)
+        }
+        _ => None,
+    };
+    Some(Winner {
+        run: first.run.clone(),
+        value,
+        runner_up: second.map(|s| s.run.clone()),
+        margin,
+        beyond_std,
+    })
+}
+
+/// A run's best finite value of `metric` and its epoch; the first epoch on a tie.
+pub fn best(rows: &[EpochMetrics], metric: &str) -> Option<(f64, usize)> {
+    let higher = higher_is_better(metric);
+    let mut best: Option<(f64, usize)> = None;
+    for m in rows {
+        let Some(v) = m.get(metric).filter(|v| v.is_finite()) else {
+            continue;
+        };
+        let better = best.is_none_or(|(b, _)| if higher { v > b } else { v < b });
+        if better {
+            best = Some((v, m.epoch));
+        }
+    }
+    best
+}
+
+/// The first epoch (0-based) whose `metric` reached `target`: ≥ for accuracies, ≤ for losses.
+pub fn target_epoch(rows: &[EpochMetrics], metric: &str, target: f64) -> Option<usize> {
+    let higher = higher_is_better(metric);
+    rows.iter()
+        .find(|m| {
+            m.get(metric)
+                .is_some_and(|v| if higher { v >= target } else { v <= target })
+        })
+        .map(|m| m.epoch)
+}
+
+fn row(g: &Group, metric: &str, target: Option<f64>) -> Row {
+    let bests: Vec<Option<(f64, usize)>> = g.runs.iter().map(|r| best(&r.rows, metric)).collect();
+    let last = |f: &dyn Fn(&EpochMetrics) -> Option<f64>| {
+        Stat::of(g.runs.iter().map(|r| r.rows.last().and_then(f)).collect())
+    };
+    let diverged = g.runs.iter().filter(|r| r.status == "diverged").count();
+    let status = if diverged > 0 {
+        "diverged".to_string()
+    } else {
+        g.runs
+            .iter()
+            .map(|r| r.status.as_str())
+            .find(|s| *s != "completed")
+            .unwrap_or(if g.runs.is_empty() {
+                "running"
+            } else {
+                "completed"
+            })
+            .to_string()
+    };
+    let first = g.runs.first();
+    Row {
+        rank: 0,
+        run: g.name.clone(),
+        optimizer: first.map(|r| r.optimizer.clone()).unwrap_or_default(),
+        schedule: first.map(|r| r.schedule.clone()).unwrap_or_default(),
+        status,
+        seeds: g.runs.iter().map(|r| r.seed).collect(),
+        diverged,
+        best: Stat::of(bests.iter().map(|b| b.map(|b| b.0)).collect()),
+        best_epoch: bests.iter().map(|b| b.map(|b| b.1)).collect(),
+        final_value: last(&|m| m.get(metric)),
+        final_loss: last(&|m| Some(m.loss)),
+        target_epoch: g
+            .runs
+            .iter()
+            .map(|r| target.and_then(|t| target_epoch(&r.rows, metric, t)))
+            .collect(),
+        seconds: Stat::of(g.runs.iter().map(|r| Some(r.seconds)).collect()),
+    }
+}
+
+/// The mean over a group's seeds of `metric` in each seed's last epoch (what `--require`
+/// checks, like `train --require`); `None` when no seed has it.
+pub fn final_mean(g: &Group, metric: &str) -> Option<f64> {
+    Stat::of(
+        g.runs
+            .iter()
+            .map(|r| r.rows.last().and_then(|m| m.get(metric)))
+            .collect(),
+    )
+    .mean
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    /// A classification run whose validation accuracy goes through `val_acc`, epoch by epoch.
+    pub fn run(seed: u64, val_acc: &[f64], status: &str) -> RunRecord {
+        RunRecord {
+            dir: PathBuf::from(format!("r{seed}")),
+            seed,
+            optimizer: "sgd".into(),
+            schedule: "cosine".into(),
+            status: status.into(),
+            seconds: 1.5,
+            rows: val_acc
+                .iter()
+                .enumerate()
+                .map(|(epoch, &a)| EpochMetrics {
+                    epoch,
+                    lr: 0.1,
+                    loss: 1.0 - a,
+                    accuracy: Some(a),
+                    val_loss: Some(1.0 - a),
+                    val_accuracy: Some(a),
+                    grad_norm: 1.0,
+                    seconds: 0.5,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn group(name: &str, runs: Vec<RunRecord>) -> Group {
+        Group {
+            name: name.into(),
+            runs,
+        }
+    }
+
+    fn names(t: &Table) -> Vec<&str> {
+        t.rows.iter().map(|r| r.run.as_str()).collect()
+    }
+
+    #[test]
+    fn accuracy_ranks_highest_first_and_loss_lowest_first() {
+        let groups = vec![
+            group("step", vec![run(1, &[0.90, 0.95], "completed")]),
+            group("cosine", vec![run(1, &[0.92, 0.96], "completed")]),
+            group("constant", vec![run(1, &[0.80, 0.85], "completed")]),
+        ];
+        let (t, ordered) = rank(groups.clone(), None, None);
+        assert_eq!(t.metric, "val_accuracy");
+        assert_eq!(names(&t), ["cosine", "step", "constant"]);
+        assert_eq!(ordered[0].name, "cosine");
+        assert_eq!(t.rows[0].rank, 1);
+        let w = t.winner.unwrap();
+        assert_eq!(
+            (w.run.as_str(), w.runner_up.as_deref()),
+            ("cosine", Some("step"))
+        );
+        assert!((w.margin.unwrap() - 0.01).abs() < 1e-12);
+        // val_loss = 1 − accuracy here, so the order is the same, found by lowest loss.
+        let (t, _) = rank(groups, Some("val_loss"), None);
+        assert_eq!(names(&t), ["cosine", "step", "constant"]);
+        assert!(t.winner.unwrap().margin.unwrap() < 0.0);
+    }
+
+    #[test]
+    fn a_diverged_run_is_listed_last_and_cannot_win() {
+        let groups = vec![
+            group("wild", vec![run(1, &[0.97, f64::NAN], "diverged")]),
+            group("tame", vec![run(1, &[0.90, 0.91], "completed")]),
+        ];
+        let (t, _) = rank(groups, None, None);
+        assert_eq!(names(&t), ["tame", "wild"]);
+        assert_eq!(t.rows[1].status, "diverged");
+        assert_eq!(
+            t.rows[1].best.mean,
+            Some(0.97),
+            "its best finite epoch is kept"
+        );
+        assert!(t.rows[1].final_value.mean.unwrap().is_nan());
+        let w = t.winner.unwrap();
+        assert_eq!((w.run.as_str(), w.runner_up), ("tame", None));
+    }
+
+    #[test]
+    fn nothing_wins_when_every_run_diverged() {
+        let (t, _) = rank(
+            vec![group("a", vec![run(1, &[f64::NAN], "diverged")])],
+            None,
+            None,
+        );
+        assert_eq!(t.winner, None);
+        assert_eq!(t.rows[0].best.mean, None);
+    }
+
+    #[test]
+    fn ties_go_by_name_whatever_the_input_order() {
+        let a = group("a", vec![run(1, &[0.9], "completed")]);
+        let b = group("b", vec![run(1, &[0.9], "completed")]);
+        let (t1, _) = rank(vec![a.clone(), b.clone()], None, None);
+        let (t2, _) = rank(vec![b, a], None, None);
+        assert_eq!(t1, t2);
+        assert_eq!(names(&t1), ["a", "b"]);
+    }
+
+    #[test]
+    fn seeds_give_the_mean_and_sample_standard_deviation() {
+        // Bests 0.90, 0.92, 0.94: mean 0.92, squares 4e-4 + 0 + 4e-4 over n − 1 = 2 → std 0.02.
+        let g = group(
+            "c",
+            vec![
+                run(1, &[0.90], "completed"),
+                run(2, &[0.85, 0.92], "completed"),
+                run(3, &[0.94, 0.93], "completed"),
+            ],
+        );
+        let (t, _) = rank(vec![g], None, Some(0.92));
+        let r = &t.rows[0];
+        assert!((r.best.mean.unwrap() - 0.92).abs() < 1e-12);
+        assert!((r.best.std.unwrap() - 0.02).abs() < 1e-12);
+        assert_eq!(r.best_epoch, [Some(0), Some(1), Some(0)]);
+        assert_eq!(r.seeds, [1, 2, 3]);
+        assert_eq!(t.seeds, 3);
+        // Reaching 0.92: never, in epoch 1, in epoch 0.
+        assert_eq!(r.target_epoch, [None, Some(1), Some(0)]);
+        assert_eq!(Stat::of(vec![Some(2.0)]).std, None);
+        assert_eq!(Stat::of(vec![None, None]).mean, None);
+    }
+
+    #[test]
+    fn the_margin_is_weighed_against_the_spread_of_seeds() {
+        let groups = vec![
+            group(
+                "a",
+                vec![run(1, &[0.90], "completed"), run(2, &[0.96], "completed")],
+            ),
+            group(
+                "b",
+                vec![run(1, &[0.92], "completed"), run(2, &[0.92], "completed")],
+            ),
+        ];
+        let w = rank(groups, None, None).0.winner.unwrap();
+        assert_eq!(w.run, "a");
+        assert_eq!(w.beyond_std, Some(false), "0.01 apart, std of a ≈ 0.042");
+    }
+
+    #[test]
+    fn the_target_is_reached_at_or_below_for_losses() {
+        let r = run(1, &[0.5, 0.7, 0.9], "completed");
+        assert_eq!(target_epoch(&r.rows, "val_accuracy", 0.7), Some(1));
+        assert_eq!(target_epoch(&r.rows, "val_loss", 0.31), Some(1));
+        assert_eq!(target_epoch(&r.rows, "val_loss", 0.01), None);
+    }
+
+    #[test]
+    fn the_default_metric_follows_the_runs_or_falls_back_to_the_training_loss() {
+        let mut reg = run(1, &[0.5], "completed");
+        reg.rows[0].accuracy = None;
+        reg.rows[0].val_accuracy = None;
+        assert_eq!(default_metric(&[group("r", vec![reg.clone()])]), "val_loss");
+        let cls = group("c", vec![run(1, &[0.5], "completed")]);
+        assert_eq!(default_metric(std::slice::from_ref(&cls)), "val_accuracy");
+        assert_eq!(default_metric(&[cls, group("r", vec![reg])]), "loss");
+        assert!(check_metric("grad_norm").is_err());
+        assert!(check_metric("val_loss").is_ok());
+    }
+
+    #[test]
+    fn require_reads_the_mean_final_value() {
+        let g = group(
+            "c",
+            vec![
+                run(1, &[0.9, 0.8], "completed"),
+                run(2, &[0.7], "completed"),
+            ],
+        );
+        assert!((final_mean(&g, "val_accuracy").unwrap() - 0.75).abs() < 1e-12);
+    }
+}
