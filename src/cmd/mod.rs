@@ -1,8 +1,8 @@
 //! One file per subcommand: each resolves its arguments and does the work.
 
 pub mod check;
-pub mod find_lr;
 pub mod compare;
+pub mod find_lr;
 pub mod schedule;
 pub mod train;
 
