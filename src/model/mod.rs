@@ -328,6 +328,10 @@ impl Network {
     pub fn threads(&self) -> usize {
         self.par.threads()
     }
+    /// The network's worker threads, to run a whole step (fill, pass, update) in them.
+    pub fn pool(&self) -> matmul::Pool {
+        self.par.pool()
+    }
 
     /// For benchmarks: how products are shared among threads (see `matmul`).
     #[doc(hidden)]
