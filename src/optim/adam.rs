@@ -380,6 +380,31 @@ mod tests {
     const TOL: f64 = 2e-7;
 
     #[test]
+    fn an_update_split_among_two_threads_equals_the_one_loop_bit_for_bit() {
+        let n = 100_003;
+        let grads: Vec<f32> = (0..n)
+            .map(|i| ((i * 7919 % 2001) as f32 - 1000.0) / 997.0)
+            .collect();
+        for amsgrad in [false, true] {
+            let cfg = AdamWConfig {
+                amsgrad,
+                ..AdamWConfig::default()
+            };
+            let (mut one, mut two) = (cfg.build(n), cfg.build(n));
+            let (mut p1, mut p2) = (vec![0.5f32; n], vec![0.5f32; n]);
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .unwrap();
+            for _ in 0..3 {
+                one.step(&mut p1, &grads, 1e-3);
+                pool.install(|| two.step(&mut p2, &grads, 1e-3));
+            }
+            assert_eq!(p1, p2, "amsgrad = {amsgrad}");
+            assert_eq!(one.state_buffers(), two.state_buffers());
+        }
+    }
+    #[test]
     fn adams_first_step_is_lr_against_the_gradient_sign_then_bias_corrected_moments() {
         // bc1 = 1 − 0.9^t = (0.1, 0.19, 0.271)    bc2 = 1 − 0.999^t = (0.001, 0.001999, 0.002997001)
         // m1 = (0.05, −0.1), v1 = (0.00025, 0.001): m1/bc1 = ±(0.5, 1), √(v1/bc2) = (0.5, 1)
