@@ -8,7 +8,8 @@
 //!
 //! CONFIG defaults to `configs/fashion-mnist.toml`. Every epoch is trained exactly as
 //! `lrtrain train` does (the library's `Trainer`), timing the training steps and the evaluation
-//! separately; the JSON lists each epoch's figures so the caller takes its own medians.
+//! separately; the JSON lists each epoch's figures so the caller takes its own medians, with
+//! the CPU time each epoch used (`epoch_cpu_s`, all threads), steadier than wall time under load.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -44,15 +45,18 @@ fn main() -> Result<()> {
 
     let mut first_batch_s = None;
     let (mut epoch_s, mut eval_s, mut val_acc) = (Vec::new(), Vec::new(), Vec::new());
+    let mut epoch_cpu_s = Vec::new();
     for epoch in 0..epochs {
         trainer.prepare_epoch(epoch);
         let t = Instant::now();
+        let cpu = cpu_seconds();
         for i in 0..trainer.steps_per_epoch() {
             trainer.train_batch(i, cfg.optimizer.lr0());
             // Start-up = process start to the end of the first optimizer step.
             first_batch_s.get_or_insert_with(|| started.elapsed().as_secs_f64());
         }
         epoch_s.push(t.elapsed().as_secs_f64());
+        epoch_cpu_s.push(cpu_seconds() - cpu);
         if let Some(v) = &splits.validation {
             let t = Instant::now();
             let (_, acc) = trainer.evaluate(v);
@@ -68,9 +72,24 @@ fn main() -> Result<()> {
         "init_s": init_s,
         "first_batch_s": first_batch_s,
         "epoch_s": epoch_s,
+        "epoch_cpu_s": epoch_cpu_s,
         "eval_s": eval_s,
         "val_accuracy": val_acc,
     });
     println!("PHASES {json}");
     Ok(())
+}
+
+/// CPU time of all the process's threads so far (Linux `/proc/self/task/*/schedstat`, ns), 0
+/// elsewhere. On a loaded machine this is steadier than wall time: it leaves out the time other
+/// processes held the cores (but includes the workers' spinning while they wait for work).
+fn cpu_seconds() -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .sum::<f64>()
+        / 1e9
 }
