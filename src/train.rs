@@ -163,6 +163,13 @@ impl<'a> Trainer<'a> {
     /// One optimizer step on batch `index` of the current epoch's order, at rate `lr`:
     /// loss and gradient → global norm → clip → update. Nothing is allocated.
     pub fn train_batch(&mut self, index: usize, lr: f64) -> StepResult {
+        // The whole step in the network's threads: the fill and the update split their loops
+        // among them too, with no extra entry into the pool (see `model::matmul::Pool`).
+        let pool = self.net.pool();
+        pool.run(|| self.step_here(index, lr))
+    }
+
+    fn step_here(&mut self, index: usize, lr: f64) -> StepResult {
         let start = index * self.batch_rows;
         let end = (start + self.batch_rows).min(self.train.rows);
         let rows = &self.order[start..end];
@@ -237,6 +244,11 @@ impl<'a> Trainer<'a> {
 
     /// Mean loss and accuracy over a whole dataset, in chunks the workspace holds.
     pub fn evaluate(&mut self, data: &Dataset) -> (f64, f64) {
+        let pool = self.net.pool();
+        pool.run(|| self.evaluate_here(data))
+    }
+
+    fn evaluate_here(&mut self, data: &Dataset) -> (f64, f64) {
         let chunk = self.net.max_batch();
         let mut loss_sum = 0.0;
         let mut correct = 0usize;

@@ -35,6 +35,8 @@
 //! thread and the k loop runs in a fixed order). Across thread counts the k blocking may differ,
 //! so 1 and 2 threads agree to rounding, not bit for bit.
 
+use std::sync::Arc;
+
 use gemm::Parallelism;
 
 /// Products with fewer multiply-adds than this (m·n·k) run on one thread (measured, see header).
@@ -95,7 +97,24 @@ pub struct Parallel {
     min_work: usize,
     strategy: Strategy,
     /// `None` for one thread: everything then runs on the caller's thread.
-    pool: Option<rayon::ThreadPool>,
+    pool: Option<Arc<rayon::ThreadPool>>,
+}
+
+/// A handle on a network's worker threads, for running a whole training step in them: the
+/// batch fill, the products and the optimizer then share the threads without re-entering the
+/// pool for each (see `Trainer::train_batch`). Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Pool(Option<Arc<rayon::ThreadPool>>);
+
+impl Pool {
+    /// Runs `f` on one of the pool's threads (on the caller's thread for one thread). Work that
+    /// `f` splits with `rayon::join` then goes to the pool's other workers.
+    pub fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match &self.0 {
+            Some(pool) => pool.install(f),
+            None => f(),
+        }
+    }
 }
 
 impl Parallel {
@@ -104,13 +123,13 @@ impl Parallel {
     pub fn new(threads: usize) -> anyhow::Result<Self> {
         let threads = threads.max(1);
         let pool = if threads > 1 {
-            Some(
+            Some(Arc::new(
                 rayon::ThreadPoolBuilder::new()
                     .num_threads(threads)
                     .thread_name(|i| format!("lrtrain-gemm-{i}"))
                     .build()
                     .map_err(|e| anyhow::anyhow!("cannot start {threads} worker threads: {e}"))?,
-            )
+            ))
         } else {
             None
         };
@@ -137,6 +156,11 @@ impl Parallel {
 
     pub fn threads(&self) -> usize {
         self.threads
+    }
+
+    /// A handle on the same threads.
+    pub fn pool(&self) -> Pool {
+        Pool(self.pool.clone())
     }
 
     /// For measuring: changes how products are shared among the threads.

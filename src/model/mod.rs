@@ -10,8 +10,9 @@
 //! optimizers walk as one flat loop. Each pass slices the workspace to the batch's rows and
 //! allocates nothing itself (no `Vec`, `collect` or `format!` on the pass's path; messages are
 //! formatted only when an assert fails). The `gemm` crate does allocate small packing buffers
-//! inside its calls: `examples/network_bench.rs` counts 9 allocations per `loss_and_grad` of the
-//! 784-128-10 network on one thread and 12 on two, all inside gemm (≈ 1 µs of a 0.1–3 ms pass).
+//! inside its calls: `examples/network_bench.rs` counts 8 allocations per `loss_and_grad` of the
+//! 784-128-10 network on one thread and 10 on two (AVX-512 kernels; 9 and 12 with AVX2), all
+//! inside gemm (≈ 1 µs of a 0.1–3 ms pass).
 
 mod activation;
 mod dense;
@@ -327,6 +328,10 @@ impl Network {
     }
     pub fn threads(&self) -> usize {
         self.par.threads()
+    }
+    /// The network's worker threads, to run a whole step (fill, pass, update) in them.
+    pub fn pool(&self) -> matmul::Pool {
+        self.par.pool()
     }
 
     /// For benchmarks: how products are shared among threads (see `matmul`).

@@ -233,10 +233,10 @@ impl Optimizer for Adam {
         let (m, v) = (&mut self.exp_avg[..n], &mut self.exp_avg_sq[..n]);
         let vmax = &mut self.max_exp_avg_sq[..];
         match (coupled, p.amsgrad) {
-            (false, false) => update::<false, false>(params, grads, m, v, vmax, k),
-            (false, true) => update::<false, true>(params, grads, m, v, vmax, k),
-            (true, false) => update::<true, false>(params, grads, m, v, vmax, k),
-            (true, true) => update::<true, true>(params, grads, m, v, vmax, k),
+            (false, false) => split::<false, false>(params, grads, m, v, vmax, k),
+            (false, true) => split::<false, true>(params, grads, m, v, vmax, k),
+            (true, false) => split::<true, false>(params, grads, m, v, vmax, k),
+            (true, true) => split::<true, true>(params, grads, m, v, vmax, k),
         }
     }
 
@@ -265,10 +265,70 @@ impl Optimizer for Adam {
     }
 }
 
+/// Parameters below which the update stays on one thread (a fork costs a few µs).
+const SPLIT_MIN: usize = 32 * 1024;
+
+/// The update is element-wise, so it can be cut anywhere without changing a bit of the result.
+/// Inside a pool of several threads (the trainer runs each step in the network's pool) the
+/// buffers are halved, recursively, down to [`SPLIT_MIN`]; elsewhere (1 thread) it is one loop.
+/// Each piece runs 8 lanes wide with AVX2 when the CPU has it (the baseline build is SSE2, 4
+/// lanes); no FMA is enabled and Rust never contracts `a * b + c`, so both paths round alike.
+///
+/// Measured on the 101,770 parameters of the 784-128-10 network (`perf record`, 1 thread): the
+/// scalar-SSE loop took ≈ 130 µs per step, 5–10 % of an epoch at batch 128.
+fn split<const COUPLED: bool, const AMSGRAD: bool>(
+    params: &mut [f32],
+    grads: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    vmax: &mut [f32],
+    k: Consts,
+) {
+    let n = params.len();
+    if n >= SPLIT_MIN && rayon::current_thread_index().is_some() && rayon::current_num_threads() > 1
+    {
+        let mid = (n / 2).next_multiple_of(64).min(n);
+        let (p0, p1) = params.split_at_mut(mid);
+        let (g0, g1) = grads.split_at(mid);
+        let (m0, m1) = m.split_at_mut(mid);
+        let (v0, v1) = v.split_at_mut(mid);
+        let (x0, x1) = if AMSGRAD {
+            vmax.split_at_mut(mid)
+        } else {
+            (&mut [][..], &mut [][..])
+        };
+        rayon::join(
+            || split::<COUPLED, AMSGRAD>(p0, g0, m0, v0, x0, k),
+            || split::<COUPLED, AMSGRAD>(p1, g1, m1, v1, x1, k),
+        );
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { update_avx2::<COUPLED, AMSGRAD>(params, grads, m, v, vmax, k) };
+    }
+    update::<COUPLED, AMSGRAD>(params, grads, m, v, vmax, k)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn update_avx2<const COUPLED: bool, const AMSGRAD: bool>(
+    params: &mut [f32],
+    grads: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    vmax: &mut [f32],
+    k: Consts,
+) {
+    update::<COUPLED, AMSGRAD>(params, grads, m, v, vmax, k)
+}
+
 // PyTorch's order: `param.mul_(1 - lr*wd)`; `grad.add(param, alpha=wd)` = g + wd·p;
 // `exp_avg.lerp_(g, 1-beta1)`; `exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1-beta2)`
 // = v·β2 + ((1−β2)·g)·g; `torch.maximum` (NaN wins); `denom = sqrt(v)/bc2_sqrt + eps`;
 // `param.addcdiv_(exp_avg, denom, value=-step_size)` = p + (−step_size·m)/denom.
+#[inline(always)]
 fn update<const COUPLED: bool, const AMSGRAD: bool>(
     params: &mut [f32],
     grads: &[f32],
@@ -319,6 +379,31 @@ mod tests {
     // vectorised `add_(x, alpha)` fuses the multiply-add. 2e-7 relative is about 2 ulps.
     const TOL: f64 = 2e-7;
 
+    #[test]
+    fn an_update_split_among_two_threads_equals_the_one_loop_bit_for_bit() {
+        let n = 100_003;
+        let grads: Vec<f32> = (0..n)
+            .map(|i| ((i * 7919 % 2001) as f32 - 1000.0) / 997.0)
+            .collect();
+        for amsgrad in [false, true] {
+            let cfg = AdamWConfig {
+                amsgrad,
+                ..AdamWConfig::default()
+            };
+            let (mut one, mut two) = (cfg.build(n), cfg.build(n));
+            let (mut p1, mut p2) = (vec![0.5f32; n], vec![0.5f32; n]);
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .unwrap();
+            for _ in 0..3 {
+                one.step(&mut p1, &grads, 1e-3);
+                pool.install(|| two.step(&mut p2, &grads, 1e-3));
+            }
+            assert_eq!(p1, p2, "amsgrad = {amsgrad}");
+            assert_eq!(one.state_buffers(), two.state_buffers());
+        }
+    }
     #[test]
     fn adams_first_step_is_lr_against_the_gradient_sign_then_bias_corrected_moments() {
         // bc1 = 1 − 0.9^t = (0.1, 0.19, 0.271)    bc2 = 1 − 0.999^t = (0.001, 0.001999, 0.002997001)
