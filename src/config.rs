@@ -144,12 +144,30 @@ impl<'de> Deserialize<'de> for BatchSize {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputConfig {
     /// The run directory (`--out` wins; default `runs/<config file stem>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dir: Option<PathBuf>,
+    /// Write `checkpoint.bin` every this many epochs (and after the last); 0 = never.
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: usize,
+}
+
+/// Every epoch: a checkpoint of the MNIST model (101,770 parameters, SGD momentum) is 0.8 MB
+/// and takes a few milliseconds to write, against ~0.2 s for the epoch itself.
+fn default_checkpoint_every() -> usize {
+    1
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            dir: None,
+            checkpoint_every: default_checkpoint_every(),
+        }
+    }
 }
 
 /// A config as loaded: the typed tree plus where it came from.

@@ -3,11 +3,13 @@
 //! Reading order: `main` → `cmd::train` → `train::Trainer` → `model::Network` /
 //! `optim::Optimizer` / `schedule::LrSchedule`.
 
+pub mod checkpoint;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod interrupt;
 pub mod metrics;
 pub mod model;
 pub mod optim;

@@ -13,6 +13,8 @@ fn main() -> ExitCode {
         Command::Train(args) => cmd::train::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Schedule(args) => cmd::schedule::run(args),
+        Command::Resume(args) => cmd::resume::run(args),
+        Command::Eval(args) => cmd::eval::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,8 @@
 //! One file per subcommand: each resolves its arguments and does the work.
 
 pub mod check;
+pub mod eval;
+pub mod resume;
 pub mod schedule;
 pub mod train;
 
