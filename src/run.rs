@@ -78,7 +78,20 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
                 path: opts.out.clone(),
             }
         }
-        None => RunDir::create(&opts.out, opts.force)?,
+        None => {
+            let dir = RunDir::create(&opts.out, opts.force)?;
+            // A replaced run's checkpoint and parameters must not outlive it (--force).
+            for stale in [CHECKPOINT_FILE, PARAMS_FILE] {
+                match std::fs::remove_file(dir.file(stale)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(anyhow::Error::new(e)
+                            .context(format!("removing {}", dir.file(stale).display())));
+                    }
+                    _ => {}
+                }
+            }
+            dir
+        }
     };
 
     let progress = Progress::new(opts.quiet, cfg.train.epochs, shape.steps_per_epoch);
