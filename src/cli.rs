@@ -43,6 +43,14 @@ pub enum Command {
         after_help = "Examples:\n  lrtrain compare configs/schedules/*.toml --out runs/cmp\n  lrtrain compare configs/*.toml --seeds 3 --metric val_loss --target 0.2\n  lrtrain compare --from runs/cmp --format json"
     )]
     Compare(CompareArgs),
+    /// Continue a run from its checkpoint.bin (the same as train --resume with its config.toml).
+    #[command(after_help = "Example:\n  lrtrain resume runs/mnist --epochs 30")]
+    Resume(ResumeArgs),
+    /// Loss and accuracy of a run's final parameters on its validation set or on other data.
+    #[command(
+        after_help = "Prints one line on stdout: loss=…,accuracy=…,rows=N (no accuracy for regression).\n\nExamples:\n  lrtrain eval --run runs/mnist\n  lrtrain eval --run runs/mnist --images t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz\n  lrtrain eval --run runs/linear --csv more.csv --target y"
+    )]
+    Eval(EvalArgs),
 }
 
 /// Where a config comes from and how it is overridden on the command line.
@@ -73,8 +81,11 @@ pub struct TrainArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Replace the files of an existing run directory.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     pub force: bool,
+    /// Continue the run in the run directory from its checkpoint.bin, appending to metrics.csv.
+    #[arg(long)]
+    pub resume: bool,
     /// Exit 4 unless the final metric meets the bar, e.g. "val_accuracy>=0.95".
     #[arg(long, value_name = "METRIC>=X")]
     pub require: Vec<String>,
@@ -159,4 +170,42 @@ pub enum CompareFormat {
     Markdown,
     Csv,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The run directory (holding config.toml and checkpoint.bin).
+    #[arg(value_name = "RUN_DIR")]
+    pub run: PathBuf,
+    /// Train to this many epochs in all (extends a finished run).
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Exit 4 unless the final metric meets the bar, e.g. "val_accuracy>=0.95".
+    #[arg(long, value_name = "METRIC>=X")]
+    pub require: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The run directory (holding config.toml and params.bin or checkpoint.bin).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// IDX images to evaluate on (with --labels) instead of the run's validation set.
+    #[arg(long, value_name = "FILE", requires = "labels", conflicts_with = "csv")]
+    pub images: Option<PathBuf>,
+    /// IDX labels for --images.
+    #[arg(long, value_name = "FILE", requires = "images")]
+    pub labels: Option<PathBuf>,
+    /// A CSV file to evaluate on instead of the run's validation set.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// The CSV's target column (default: the run's data.target).
+    #[arg(long, value_name = "COLUMN", requires = "csv")]
+    pub target: Option<String>,
+    /// The CSV has no header row (--target is then a 0-based column index).
+    #[arg(long, requires = "csv")]
+    pub no_header: bool,
 }

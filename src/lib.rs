@@ -3,12 +3,14 @@
 //! Reading order: `main` → `cmd::train` → `train::Trainer` → `model::Network` /
 //! `optim::Optimizer` / `schedule::LrSchedule`.
 
+pub mod checkpoint;
 pub mod cli;
 pub mod cmd;
 pub mod compare;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod interrupt;
 pub mod lrfind;
 pub mod metrics;
 pub mod model;

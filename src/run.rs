@@ -1,14 +1,16 @@
 //! One training run of a loaded config into a run directory: what `lrtrain train` does, and
 //! what `compare` does once per config and seed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::config::{self, LoadedConfig};
+use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE};
+use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data;
-use crate::error;
+use crate::error::{self, UsageError};
+use crate::interrupt;
 use crate::metrics::EpochMetrics;
 use crate::output::RunDir;
 use crate::output::csv::MetricsWriter;
@@ -42,31 +44,98 @@ pub struct RunOutcome {
 /// Loads the data, builds the model, creates the run directory and trains. An `Err` means
 /// nothing was trained (bad data or config: exit 2; the directory cannot be made: exit 1).
 pub fn execute(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
+    start(loaded, opts, false)
+}
+
+/// Goes on from the run directory's `checkpoint.bin` (`--resume`): the same config (only
+/// `train.epochs` and `[output]` may differ), metrics.csv cut back to the checkpoint's epochs and
+/// appended to. A run that already has all its epochs is finished again without training.
+pub fn resume(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
+    start(loaded, opts, true)
+}
+
+fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOutcome> {
     let cfg = &loaded.config;
+    let checkpoint = match resume {
+        true => Some(read_checkpoint(&opts.out, cfg)?),
+        false => None,
+    };
     let splits = data::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
     let threads = opts
         .threads
         .unwrap_or_else(|| config::resolve_threads(cfg.threads));
     let mut trainer = Trainer::new(cfg, &splits, threads).map_err(|e| loaded.usage(e))?;
     let shape = train::run_shape(cfg, splits.train.rows, splits.validation.is_some());
-    let run_dir = RunDir::create(&opts.out, opts.force)?;
+    let run_dir = match &checkpoint {
+        Some(c) => {
+            let file = opts.out.join(CHECKPOINT_FILE);
+            trainer.restore(&c.state).map_err(|e| {
+                UsageError(format!(
+                    "{}: does not fit the config: {e:#}",
+                    file.display()
+                ))
+            })?;
+            RunDir {
+                path: opts.out.clone(),
+            }
+        }
+        None => {
+            let dir = RunDir::create(&opts.out, opts.force)?;
+            // A replaced run's checkpoint and parameters must not outlive it (--force).
+            for stale in [CHECKPOINT_FILE, PARAMS_FILE] {
+                match std::fs::remove_file(dir.file(stale)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(anyhow::Error::new(e)
+                            .context(format!("removing {}", dir.file(stale).display())));
+                    }
+                    _ => {}
+                }
+            }
+            dir
+        }
+    };
 
     let progress = Progress::new(opts.quiet, cfg.train.epochs, shape.steps_per_epoch);
     for warning in LrSchedule::lint(&cfg.schedule, cfg.optimizer.lr0(), &shape) {
         progress.note(&format!("warning: {warning}"));
     }
     run_dir.write_atomic("config.toml", loaded.to_toml()?.as_bytes())?;
+    let metrics_path = run_dir.file("metrics.csv");
+    let (writer, rows) = match checkpoint {
+        Some(c) => (MetricsWriter::resume(&metrics_path, &c.rows)?, c.rows),
+        None => (MetricsWriter::create(&metrics_path)?, Vec::new()),
+    };
+    if resume {
+        let done = trainer.epochs_done();
+        progress.note(&if done == cfg.train.epochs {
+            format!(
+                "{}: already has all {done} epochs; nothing to train",
+                run_dir.path.display()
+            )
+        } else {
+            format!(
+                "{}: resuming after epoch {done} of {}",
+                run_dir.path.display(),
+                cfg.train.epochs
+            )
+        });
+    }
     let mut recorder = Recorder {
         loaded,
         run_dir: &run_dir,
-        writer: MetricsWriter::create(&run_dir.file("metrics.csv"))?,
+        writer,
         progress,
-        rows: Vec::new(),
+        rows,
         threads,
         steps_per_epoch: shape.steps_per_epoch,
         started: Instant::now(),
+        epochs: cfg.train.epochs,
+        checkpoint_every: cfg.output.checkpoint_every,
+        config_hash: checkpoint::config_hash(cfg),
+        pending: None,
+        crash_before_rename: std::env::var(CRASH_HOOK).ok().and_then(|v| v.parse().ok()),
     };
-    recorder.write_summary(Status::Running, 0, None)?;
+    recorder.write_summary(Status::Running, trainer.steps_done(), None)?;
 
     let result = trainer.run(cfg.train.epochs, &mut recorder);
     recorder.progress.finish();
@@ -78,8 +147,18 @@ pub fn execute(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
             _ => Status::Running,
         },
     };
+    match status {
+        // The trainer may be partway into an abandoned epoch: keep the last complete one.
+        Status::Interrupted => recorder.write_pending()?,
+        Status::Completed => run_dir.write_atomic(
+            PARAMS_FILE,
+            &checkpoint::encode_params(recorder.config_hash, trainer.network().params()),
+        )?,
+        _ => {}
+    }
     let coefficients = trainer.network().linear_coefficients();
-    recorder.write_summary(status, trainer.steps_done(), coefficients)?;
+    let steps = recorder.rows.len() * shape.steps_per_epoch;
+    recorder.write_summary(status, steps, coefficients)?;
     // A chart is a convenience: failing to draw one does not fail the run.
     if let Err(e) = curves::write(&run_dir, &recorder.rows) {
         recorder
@@ -96,6 +175,97 @@ pub fn execute(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
     })
 }
 
+/// Test hook: with this set to N, the process aborts after writing the temporary file of the
+/// checkpoint of epoch N and before renaming it (a crash mid-write, on demand).
+const CRASH_HOOK: &str = "LRTRAIN_TEST_CRASH_BEFORE_CHECKPOINT_RENAME";
+
+/// Reads the checkpoint to resume from and checks that it belongs to this config.
+fn read_checkpoint(dir: &Path, cfg: &RunConfig) -> Result<Checkpoint> {
+    let file = dir.join(CHECKPOINT_FILE);
+    if !dir.is_dir() {
+        crate::bail_usage!(
+            "{}: no run to resume (not a directory); start it without --resume",
+            dir.display()
+        );
+    }
+    if !file.exists() {
+        crate::bail_usage!(
+            "{}: no checkpoint to resume from (no epoch finished yet, or output.checkpoint_every = 0); start the run again without --resume",
+            file.display()
+        );
+    }
+    let c = Checkpoint::read(&file)?;
+    if c.config_hash != checkpoint::config_hash(cfg) {
+        crate::bail_usage!(
+            "{}: the config differs from the checkpointed run's{}; only train.epochs (and [output]) may change on resume",
+            file.display(),
+            describe_changes(&dir.join("config.toml"), cfg)
+        );
+    }
+    if c.state.epochs_done as usize > cfg.train.epochs {
+        crate::bail_usage!(
+            "{}: the run already has {} epochs, more than train.epochs = {}; pass --epochs {} or more",
+            file.display(),
+            c.state.epochs_done,
+            cfg.train.epochs,
+            c.state.epochs_done
+        );
+    }
+    Ok(c)
+}
+
+/// ` (optimizer.lr: 0.1 → 0.2, …)`, from the run's config.toml; empty when it cannot be read.
+fn describe_changes(old_path: &Path, cfg: &RunConfig) -> String {
+    let old = std::fs::read_to_string(old_path)
+        .ok()
+        .and_then(|t| toml::from_str::<RunConfig>(&t).ok());
+    let (Some(old), Ok(new)) = (old, toml::Value::try_from(checkpoint::comparable(cfg))) else {
+        return String::new();
+    };
+    let Ok(old) = toml::Value::try_from(checkpoint::comparable(&old)) else {
+        return String::new();
+    };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    flatten(&old, "", &mut a);
+    flatten(&new, "", &mut b);
+    let mut keys: Vec<&String> = a.iter().chain(&b).map(|(k, _)| k).collect();
+    keys.sort();
+    keys.dedup();
+    let find = |v: &[(String, String)], k: &str| {
+        v.iter()
+            .find(|(x, _)| x == k)
+            .map_or("(absent)".to_string(), |(_, v)| v.clone())
+    };
+    let changes: Vec<String> = keys
+        .into_iter()
+        .filter_map(|k| {
+            let (x, y) = (find(&a, k), find(&b, k));
+            (x != y).then(|| format!("{k}: {x} → {y}"))
+        })
+        .collect();
+    if changes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", changes.join(", "))
+    }
+}
+
+fn flatten(v: &toml::Value, prefix: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(v, &key, out);
+            }
+        }
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
 /// Writes each finished epoch to metrics.csv and summary.json and shows progress.
 struct Recorder<'a> {
     loaded: &'a LoadedConfig,
@@ -106,9 +276,32 @@ struct Recorder<'a> {
     threads: usize,
     steps_per_epoch: usize,
     started: Instant,
+    epochs: usize,
+    checkpoint_every: usize,
+    config_hash: u64,
+    /// The encoded checkpoint of the last complete epoch when it was not due for writing: written
+    /// if the run is interrupted before the next one.
+    pending: Option<(usize, Vec<u8>)>,
+    crash_before_rename: Option<usize>,
 }
 
 impl Recorder<'_> {
+    fn write_checkpoint(&self, epochs_done: usize, bytes: &[u8]) -> Result<()> {
+        if self.crash_before_rename == Some(epochs_done) {
+            let tmp = self.run_dir.file(&format!("{CHECKPOINT_FILE}.tmp"));
+            let _ = std::fs::write(tmp, bytes);
+            std::process::abort();
+        }
+        self.run_dir.write_atomic(CHECKPOINT_FILE, bytes)
+    }
+
+    fn write_pending(&mut self) -> Result<()> {
+        match self.pending.take() {
+            Some((done, bytes)) => self.write_checkpoint(done, &bytes),
+            None => Ok(()),
+        }
+    }
+
     fn write_summary(
         &self,
         status: Status,
@@ -140,6 +333,33 @@ impl Recorder<'_> {
 impl Observer for Recorder<'_> {
     fn on_step(&mut self, _epoch: usize, _step_in_epoch: usize) {
         self.progress.step();
+    }
+
+    fn should_stop(&self) -> bool {
+        interrupt::requested()
+    }
+
+    /// The row is already written; the checkpoint follows it. A crash between the two leaves one
+    /// row more than the checkpoint holds, which resuming cuts off (it rewrites metrics.csv from
+    /// the checkpoint's own rows).
+    fn on_epoch_end(&mut self, trainer: &Trainer<'_>) -> Result<()> {
+        if self.checkpoint_every == 0 {
+            return Ok(());
+        }
+        let done = trainer.epochs_done();
+        let bytes = Checkpoint {
+            config_hash: self.config_hash,
+            state: trainer.state(),
+            rows: self.rows.clone(),
+        }
+        .encode();
+        if done.is_multiple_of(self.checkpoint_every) || done == self.epochs {
+            self.pending = None;
+            self.write_checkpoint(done, &bytes)
+        } else {
+            self.pending = Some((done, bytes));
+            Ok(())
+        }
     }
 
     fn on_epoch(&mut self, metrics: &EpochMetrics) -> Result<()> {

@@ -6,6 +6,7 @@ use std::time::Instant;
 use anyhow::Result;
 use rand::seq::SliceRandom;
 
+use crate::checkpoint::TrainState;
 use crate::config::RunConfig;
 use crate::data::{Batch, Dataset, Splits};
 use crate::error::{Diverged, Interrupted};
@@ -25,9 +26,15 @@ pub trait Observer {
     fn on_step(&mut self, _epoch: usize, _step_in_epoch: usize) {}
     /// After every finished epoch (row written by the callee). An error stops training.
     fn on_epoch(&mut self, metrics: &EpochMetrics) -> Result<()>;
-    /// Polled between steps: true to stop after the current step (SIGINT/SIGTERM).
+    /// Polled between steps: true to stop after the current step (SIGINT/SIGTERM). An epoch cut
+    /// short is abandoned: no row, and the run stops with `Interrupted`.
     fn should_stop(&self) -> bool {
         false
+    }
+    /// After `on_epoch` of an epoch that did not diverge, with the trainer at that epoch's end
+    /// (to write a checkpoint from [`Trainer::state`]).
+    fn on_epoch_end(&mut self, _trainer: &Trainer<'_>) -> Result<()> {
+        Ok(())
     }
 }
 
@@ -59,6 +66,8 @@ pub struct Trainer<'a> {
     clip_norm: f64,
     /// Global 0-based optimizer step.
     step: usize,
+    /// Epochs finished (where `run` starts: > 0 after `restore`).
+    epochs_done: usize,
 }
 
 /// The run's shape as the schedule needs it, from the config and the data.
@@ -109,6 +118,7 @@ impl<'a> Trainer<'a> {
             seed: cfg.seed,
             clip_norm: cfg.optimizer.clip_norm,
             step: 0,
+            epochs_done: 0,
         })
     }
 
@@ -120,12 +130,66 @@ impl<'a> Trainer<'a> {
         self.step
     }
 
-    /// Trains epochs `0..epochs`, handing each finished epoch to `observer`.
+    pub fn epochs_done(&self) -> usize {
+        self.epochs_done
+    }
+
+    /// Everything that changes while training, at an epoch boundary (for a checkpoint).
+    pub fn state(&self) -> TrainState {
+        TrainState {
+            epochs_done: self.epochs_done as u64,
+            step: self.step as u64,
+            optimizer_steps: self.optimizer.step_count(),
+            params: self.net.params().to_vec(),
+            optimizer_buffers: self
+                .optimizer
+                .state_buffers()
+                .into_iter()
+                .map(<[f32]>::to_vec)
+                .collect(),
+            schedule: self.schedule.state(),
+        }
+    }
+
+    /// Puts back a [`Trainer::state`] taken from a trainer built from the same config; `run`
+    /// then goes on with epoch `epochs_done`.
+    pub fn restore(&mut self, s: &TrainState) -> Result<()> {
+        if s.params.len() != self.net.num_params() {
+            anyhow::bail!(
+                "the checkpoint holds {} parameters; this model has {}",
+                s.params.len(),
+                self.net.num_params()
+            );
+        }
+        let mut buffers = self.optimizer.state_buffers_mut();
+        if buffers.len() != s.optimizer_buffers.len()
+            || buffers
+                .iter()
+                .zip(&s.optimizer_buffers)
+                .any(|(b, saved)| b.len() != saved.len())
+        {
+            anyhow::bail!("the checkpoint's optimizer state does not fit this optimizer");
+        }
+        for (b, saved) in buffers.iter_mut().zip(&s.optimizer_buffers) {
+            b.copy_from_slice(saved);
+        }
+        self.schedule.restore(&s.schedule)?;
+        self.optimizer.set_step_count(s.optimizer_steps);
+        self.net.params_mut().copy_from_slice(&s.params);
+        self.step = s.step as usize;
+        self.epochs_done = s.epochs_done as usize;
+        Ok(())
+    }
+
+    /// Trains epochs `epochs_done..epochs` (from 0 unless restored), handing each finished
+    /// epoch to `observer`.
     /// Stops with `Diverged` when the loss becomes NaN or infinite (that epoch's row is still
     /// handed on, so the CSV shows where it happened), and with `Interrupted` when asked to.
     pub fn run(&mut self, epochs: usize, observer: &mut dyn Observer) -> Result<()> {
-        for epoch in 0..epochs {
-            let metrics = self.train_epoch(epoch, observer)?;
+        for epoch in self.epochs_done..epochs {
+            let Some(metrics) = self.train_epoch(epoch, observer)? else {
+                return Err(Interrupted.into());
+            };
             let diverged = !metrics.loss.is_finite();
             observer.on_epoch(&metrics)?;
             if diverged {
@@ -135,6 +199,8 @@ impl<'a> Trainer<'a> {
                 }
                 .into());
             }
+            self.epochs_done = epoch + 1;
+            observer.on_epoch_end(self)?;
             if observer.should_stop() {
                 return Err(Interrupted.into());
             }
@@ -192,8 +258,12 @@ impl<'a> Trainer<'a> {
         }
     }
 
-    /// One pass over the training set, then evaluation.
-    fn train_epoch(&mut self, epoch: usize, observer: &mut dyn Observer) -> Result<EpochMetrics> {
+    /// One pass over the training set, then evaluation; `None` when a stop request cut it short.
+    fn train_epoch(
+        &mut self,
+        epoch: usize,
+        observer: &mut dyn Observer,
+    ) -> Result<Option<EpochMetrics>> {
         self.prepare_epoch(epoch);
         let mut seen = 0usize;
         let mut loss_sum = 0.0;
@@ -214,8 +284,11 @@ impl<'a> Trainer<'a> {
             correct += r.correct;
             norm_sum += r.grad_norm;
             observer.on_step(epoch, i);
-            if !r.loss.is_finite() || observer.should_stop() {
+            if !r.loss.is_finite() {
                 break;
+            }
+            if observer.should_stop() && i + 1 < self.steps_per_epoch() {
+                return Ok(None);
             }
         }
         let seconds = started.elapsed().as_secs_f64();
@@ -239,7 +312,7 @@ impl<'a> Trainer<'a> {
             seconds,
         };
         self.schedule.after_epoch(&metrics);
-        Ok(metrics)
+        Ok(Some(metrics))
     }
 
     /// Mean loss and accuracy over a whole dataset, in chunks the workspace holds.

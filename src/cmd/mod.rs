@@ -2,7 +2,9 @@
 
 pub mod check;
 pub mod compare;
+pub mod eval;
 pub mod find_lr;
+pub mod resume;
 pub mod schedule;
 pub mod train;
 

@@ -1,10 +1,14 @@
-//! `lrtrain train`: load and validate the config, train into the run directory, check the
-//! `--require` bars.
+//! `lrtrain train`: load and validate the config, train into the run directory (or go on from
+//! its checkpoint with `--resume`), check the `--require` bars.
+
+use std::path::PathBuf;
 
 use anyhow::Result;
 
 use crate::cli::TrainArgs;
+use crate::config::LoadedConfig;
 use crate::error::RequirementMissed;
+use crate::interrupt;
 use crate::require::Requirement;
 use crate::run::{self, RunOptions};
 
@@ -16,23 +20,47 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     if let Some(epochs) = args.epochs {
         extra.push(format!("train.epochs={epochs}"));
     }
-    let requirements = args
-        .require
+    let loaded = super::load_config(&args.config, &extra)?;
+    let out = loaded.run_dir(args.out.as_deref());
+    train_into(
+        &loaded,
+        out,
+        args.force,
+        args.resume,
+        args.quiet,
+        &args.require,
+    )
+}
+
+/// Trains `loaded` into `out` (fresh, or resumed from its checkpoint) and checks the bars.
+/// Shared with `lrtrain resume`.
+pub fn train_into(
+    loaded: &LoadedConfig,
+    out: PathBuf,
+    force: bool,
+    resume: bool,
+    quiet: bool,
+    require: &[String],
+) -> Result<()> {
+    let requirements = require
         .iter()
         .map(|r| Requirement::parse(r))
         .collect::<Result<Vec<_>>>()?;
-    let loaded = super::load_config(&args.config, &extra)?;
     let opts = RunOptions {
-        out: loaded.run_dir(args.out.as_deref()),
-        force: args.force,
-        quiet: args.quiet,
+        out,
+        force,
+        quiet,
         threads: None,
     };
-    let outcome = run::execute(&loaded, &opts)?;
+    interrupt::install();
+    let outcome = match resume {
+        true => run::resume(loaded, &opts)?,
+        false => run::execute(loaded, &opts)?,
+    };
     if let Some(err) = outcome.error {
         return Err(err);
     }
-    if !args.quiet {
+    if !quiet {
         eprintln!("wrote {}", outcome.dir.path.display());
     }
     let missed: Vec<String> = requirements

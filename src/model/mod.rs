@@ -193,7 +193,7 @@ impl ModelConfig {
     }
 
     /// Output width of each layer, the last being `outputs`.
-    fn widths(&self, outputs: usize) -> Vec<usize> {
+    pub fn widths(&self, outputs: usize) -> Vec<usize> {
         match self {
             ModelConfig::Mlp(cfg) => cfg.hidden.iter().copied().chain([outputs]).collect(),
             ModelConfig::Linear(_) => vec![outputs],

@@ -25,6 +25,26 @@ impl MetricsWriter {
         Ok(w)
     }
 
+    /// For a resumed run: replaces the file (temporary file and rename) by the header and
+    /// `rows`, the checkpoint's, dropping any row written after it; then appends.
+    pub fn resume(path: &Path, rows: &[EpochMetrics]) -> Result<MetricsWriter> {
+        let mut text = csv::Writer::from_writer(Vec::new());
+        text.write_record(COLUMNS)?;
+        for m in rows {
+            text.write_record(fields(m))?;
+        }
+        let bytes = text.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        super::write_atomic(path, &bytes)?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        Ok(MetricsWriter {
+            out: csv::Writer::from_writer(file),
+            path: path.to_path_buf(),
+        })
+    }
+
     pub fn write(&mut self, m: &EpochMetrics) -> Result<()> {
         self.write_record(fields(m))
     }

@@ -62,7 +62,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(e) => format!("{}.tmp", e.to_string_lossy()),
         None => "tmp".to_string(),
     });
-    fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    // Synced before the rename, so that after a power cut the name points at whole contents.
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        std::io::Write::write_all(&mut f, bytes)?;
+        f.sync_all()
+    };
+    write().with_context(|| format!("writing {}", tmp.display()))?;
     fs::rename(&tmp, path).map_err(|e| {
         // Leave nothing behind (e.g. when `path` is a directory).
         let _ = fs::remove_file(&tmp);

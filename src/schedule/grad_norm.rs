@@ -90,6 +90,38 @@ impl Schedule for GradNormRun {
     fn needs_feedback(&self) -> bool {
         true
     }
+
+    /// `[has g0, g0, has prev, prev, has cur, cur.t, cur.sum, cur.n]`, absent values as 0.
+    fn state(&self) -> Vec<f64> {
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let c = self.cur.unwrap_or(Acc {
+            t: 0,
+            sum: 0.0,
+            n: 0,
+        });
+        vec![
+            flag(self.g0.is_some()),
+            self.g0.unwrap_or(0.0),
+            flag(self.prev.is_some()),
+            self.prev.unwrap_or(0.0),
+            flag(self.cur.is_some()),
+            c.t as f64,
+            c.sum,
+            c.n as f64,
+        ]
+    }
+
+    fn restore(&mut self, s: &[f64]) -> Result<()> {
+        super::expect_state_len(s, 8)?;
+        self.g0 = (s[0] != 0.0).then_some(s[1]);
+        self.prev = (s[2] != 0.0).then_some(s[3]);
+        self.cur = (s[4] != 0.0).then_some(Acc {
+            t: s[5] as usize,
+            sum: s[6],
+            n: s[7] as usize,
+        });
+        Ok(())
+    }
 }
 
 impl Kind for GradNorm {

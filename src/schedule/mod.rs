@@ -187,6 +187,26 @@ pub trait Schedule: fmt::Debug + Send {
     fn needs_feedback(&self) -> bool {
         false
     }
+    /// What a feedback kind has learned so far, for a checkpoint; empty for a pure kind (its rate
+    /// is a function of t alone, so restoring the step counter restores it).
+    fn state(&self) -> Vec<f64> {
+        Vec::new()
+    }
+    /// Restores what `state` returned for a schedule built from the same config.
+    fn restore(&mut self, state: &[f64]) -> Result<()> {
+        expect_state_len(state, 0)
+    }
+}
+
+/// Refuses a saved schedule state of the wrong length (a checkpoint of another config).
+pub(crate) fn expect_state_len(state: &[f64], len: usize) -> Result<()> {
+    if state.len() != len {
+        anyhow::bail!(
+            "the checkpoint's schedule state has {} values; this schedule expects {len}",
+            state.len()
+        );
+    }
+    Ok(())
 }
 
 /// What every kind's config does: check its keys and build the schedule it describes.
@@ -324,6 +344,16 @@ impl LrSchedule {
         if last >= self.warmup {
             self.inner.observe_epoch(last - self.warmup, metrics);
         }
+    }
+
+    /// The feedback state (plateau counters, grad_norm history) for a checkpoint.
+    pub fn state(&self) -> Vec<f64> {
+        self.inner.state()
+    }
+
+    /// Restores what [`LrSchedule::state`] returned.
+    pub fn restore(&mut self, state: &[f64]) -> Result<()> {
+        self.inner.restore(state)
     }
 
     /// True for kinds that need a training signal (plateau, grad_norm, a sequential holding one):

@@ -124,6 +124,25 @@ impl Schedule for PlateauRun {
     fn needs_feedback(&self) -> bool {
         true
     }
+
+    /// `[lr, best, num_bad_epochs, cooldown_counter]` (counters are exact in f64).
+    fn state(&self) -> Vec<f64> {
+        vec![
+            self.lr,
+            self.best,
+            self.num_bad_epochs as f64,
+            self.cooldown_counter as f64,
+        ]
+    }
+
+    fn restore(&mut self, state: &[f64]) -> Result<()> {
+        super::expect_state_len(state, 4)?;
+        self.lr = state[0];
+        self.best = state[1];
+        self.num_bad_epochs = state[2] as usize;
+        self.cooldown_counter = state[3] as usize;
+        Ok(())
+    }
 }
 
 impl Kind for Plateau {

@@ -60,6 +60,33 @@ impl Schedule for SequentialRun {
     fn needs_feedback(&self) -> bool {
         self.phases.iter().any(|p| p.needs_feedback())
     }
+
+    /// Each phase's state after its length: `[n0, s0…, n1, s1…, …]`.
+    fn state(&self) -> Vec<f64> {
+        let mut out = Vec::new();
+        for p in &self.phases {
+            let s = p.state();
+            out.push(s.len() as f64);
+            out.extend(s);
+        }
+        out
+    }
+
+    fn restore(&mut self, state: &[f64]) -> Result<()> {
+        let mut rest = state;
+        for p in &mut self.phases {
+            let Some((&n, tail)) = rest.split_first() else {
+                anyhow::bail!("the checkpoint's schedule state ends before the last phase");
+            };
+            let n = n as usize;
+            if n > tail.len() {
+                anyhow::bail!("the checkpoint's schedule state is truncated");
+            }
+            p.restore(&tail[..n])?;
+            rest = &tail[n..];
+        }
+        super::expect_state_len(rest, 0)
+    }
 }
 
 impl Sequential {

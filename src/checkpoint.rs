@@ -1,0 +1,421 @@
+//! `checkpoint.bin` and `params.bin`: what a run needs to go on exactly where it stopped, and the
+//! final parameters for `lrtrain eval`.
+//!
+//! File layout (all integers and floats little-endian):
+//!
+//! ```text
+//! magic     8 bytes   "LRTRCKPT" (checkpoint) or "LRTRPARM" (parameters)
+//! version   u32       FORMAT_VERSION
+//! length    u64       bytes in the body
+//! body      length bytes
+//! crc32     u32       CRC-32 (IEEE) of everything before it
+//! ```
+//!
+//! Checkpoint body: `config_hash u64, epochs_done u64, step u64, optimizer_steps u64`, the
+//! parameters (`u64 n, n × f32`), the optimizer's state buffers (`u64 count`, then each as
+//! `u64 n, n × f32`, in the order its `state_buffers` documents), the schedule's state (`u64 n,
+//! n × f64`: plateau counters, grad_norm history), then the metrics rows written so far
+//! (`u64 rows`, each `u64 epoch` and seven `u8 present, f64 value` fields in metrics.csv's order),
+//! so that resuming can rewrite metrics.csv to exactly the checkpointed epochs.
+//! Parameters body: `config_hash u64`, then the parameters as above.
+//!
+//! No generator state is stored: every random choice is a pure function of the seed and a name
+//! (`init`, `shuffle/{epoch}`, the `random` schedule's `(seed, t)`), and a checkpoint always lies
+//! on an epoch boundary, so the restored step and epoch counters give the same draws.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::config::RunConfig;
+use crate::error::UsageError;
+use crate::metrics::EpochMetrics;
+
+pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
+pub const PARAMS_FILE: &str = "params.bin";
+pub const FORMAT_VERSION: u32 = 1;
+const CHECKPOINT_MAGIC: &[u8; 8] = b"LRTRCKPT";
+const PARAMS_MAGIC: &[u8; 8] = b"LRTRPARM";
+const HEADER: usize = 8 + 4 + 8;
+
+/// The trainer's whole state at an epoch boundary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainState {
+    pub epochs_done: u64,
+    /// Global optimizer steps taken.
+    pub step: u64,
+    pub optimizer_steps: u64,
+    pub params: Vec<f32>,
+    pub optimizer_buffers: Vec<Vec<f32>>,
+    pub schedule: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    pub config_hash: u64,
+    pub state: TrainState,
+    /// The metrics rows of epochs `0..epochs_done`.
+    pub rows: Vec<EpochMetrics>,
+}
+
+/// A hash of the resolved config minus what may change between a run and its resumption:
+/// `train.epochs` (a finished run may be extended) and `[output]` (where it is written, how often
+/// it checkpoints). FNV-1a over the TOML text, which serde writes in a fixed order.
+pub fn config_hash(cfg: &RunConfig) -> u64 {
+    let text = toml::to_string(&comparable(cfg)).unwrap_or_default();
+    fnv1a(text.as_bytes())
+}
+
+/// The config with the keys that may change on resume blanked out.
+pub fn comparable(cfg: &RunConfig) -> RunConfig {
+    let mut c = cfg.clone();
+    c.train.epochs = 1;
+    c.output = Default::default();
+    c
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+impl Checkpoint {
+    pub fn encode(&self) -> Vec<u8> {
+        let s = &self.state;
+        let mut w = Writer::default();
+        w.u64(self.config_hash);
+        w.u64(s.epochs_done);
+        w.u64(s.step);
+        w.u64(s.optimizer_steps);
+        w.f32s(&s.params);
+        w.u64(s.optimizer_buffers.len() as u64);
+        for b in &s.optimizer_buffers {
+            w.f32s(b);
+        }
+        w.u64(s.schedule.len() as u64);
+        for &x in &s.schedule {
+            w.f64(x);
+        }
+        w.u64(self.rows.len() as u64);
+        for m in &self.rows {
+            w.u64(m.epoch as u64);
+            for v in [
+                Some(m.lr),
+                Some(m.loss),
+                m.accuracy,
+                m.val_loss,
+                m.val_accuracy,
+                Some(m.grad_norm),
+                Some(m.seconds),
+            ] {
+                w.opt_f64(v);
+            }
+        }
+        container(CHECKPOINT_MAGIC, &w.0)
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Checkpoint> {
+        let mut r = Reader(open_container(CHECKPOINT_MAGIC, bytes)?);
+        let config_hash = r.u64()?;
+        let epochs_done = r.u64()?;
+        let step = r.u64()?;
+        let optimizer_steps = r.u64()?;
+        let params = r.f32s()?;
+        let count = r.len(8)?;
+        let optimizer_buffers = (0..count).map(|_| r.f32s()).collect::<Result<_>>()?;
+        let n = r.len(8)?;
+        let schedule = (0..n).map(|_| r.f64()).collect::<Result<_>>()?;
+        let n = r.len(8 + 7 * 9)?;
+        let mut rows = Vec::with_capacity(n);
+        for _ in 0..n {
+            let epoch = r.u64()? as usize;
+            let mut v = [None; 7];
+            for slot in &mut v {
+                *slot = r.opt_f64()?;
+            }
+            let need = |x: Option<f64>| x.context("a required metric is missing");
+            rows.push(EpochMetrics {
+                epoch,
+                lr: need(v[0])?,
+                loss: need(v[1])?,
+                accuracy: v[2],
+                val_loss: v[3],
+                val_accuracy: v[4],
+                grad_norm: need(v[5])?,
+                seconds: need(v[6])?,
+            });
+        }
+        r.end()?;
+        if rows.len() as u64 != epochs_done {
+            bail!("holds {} metrics rows for {epochs_done} epochs", rows.len());
+        }
+        Ok(Checkpoint {
+            config_hash,
+            state: TrainState {
+                epochs_done,
+                step,
+                optimizer_steps,
+                params,
+                optimizer_buffers,
+                schedule,
+            },
+            rows,
+        })
+    }
+
+    /// Reads and checks a checkpoint file; a missing, truncated, corrupted or foreign file is a
+    /// usage error (exit 2) that says which.
+    pub fn read(path: &Path) -> Result<Checkpoint> {
+        let bytes = read_file(path)?;
+        Checkpoint::decode(&bytes).map_err(|e| bad_file(path, e))
+    }
+}
+
+/// `params.bin`: the config hash and the final parameters.
+pub fn encode_params(config_hash: u64, params: &[f32]) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.u64(config_hash);
+    w.f32s(params);
+    container(PARAMS_MAGIC, &w.0)
+}
+
+/// Reads `params.bin`: (config hash, parameters).
+pub fn read_params(path: &Path) -> Result<(u64, Vec<f32>)> {
+    let bytes = read_file(path)?;
+    let decode = || -> Result<(u64, Vec<f32>)> {
+        let mut r = Reader(open_container(PARAMS_MAGIC, &bytes)?);
+        let hash = r.u64()?;
+        let params = r.f32s()?;
+        r.end()?;
+        Ok((hash, params))
+    };
+    decode().map_err(|e| bad_file(path, e))
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        anyhow::Error::new(UsageError(format!(
+            "{}: cannot read the file: {e}",
+            path.display()
+        )))
+    })
+}
+
+fn bad_file(path: &Path, e: anyhow::Error) -> anyhow::Error {
+    anyhow::Error::new(UsageError(format!("{}: {e:#}", path.display())))
+}
+
+fn container(magic: &[u8; 8], body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + body.len() + 4);
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(body);
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Checks magic, version, length and checksum; returns the body.
+fn open_container<'a>(magic: &[u8; 8], bytes: &'a [u8]) -> Result<&'a [u8]> {
+    let what = if magic == CHECKPOINT_MAGIC {
+        "an lrtrain checkpoint"
+    } else {
+        "an lrtrain parameters file"
+    };
+    if bytes.len() < 8 || &bytes[..8] != magic {
+        bail!("not {what} (expected the magic bytes {:?})", str_of(magic));
+    }
+    if bytes.len() < HEADER + 4 {
+        bail!(
+            "truncated: {} bytes, shorter than the {}-byte header",
+            bytes.len(),
+            HEADER + 4
+        );
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
+    if version != FORMAT_VERSION {
+        bail!(
+            "format version {version}; this lrtrain reads version {FORMAT_VERSION} (written by another lrtrain version?)"
+        );
+    }
+    let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap_or_default());
+    let have = (bytes.len() - HEADER - 4) as u64;
+    if len != have {
+        bail!(
+            "truncated or damaged: the header announces a {len}-byte body, the file holds {have}"
+        );
+    }
+    let (data, tail) = bytes.split_at(bytes.len() - 4);
+    let stored = u32::from_le_bytes(tail.try_into().unwrap_or_default());
+    let actual = crc32fast::hash(data);
+    if stored != actual {
+        bail!("damaged: checksum mismatch (stored {stored:08x}, computed {actual:08x})");
+    }
+    Ok(&data[HEADER..])
+}
+
+fn str_of(magic: &[u8; 8]) -> String {
+    String::from_utf8_lossy(magic).into_owned()
+}
+
+#[derive(Default)]
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u64(&mut self, x: u64) {
+        self.0.extend_from_slice(&x.to_le_bytes());
+    }
+    fn f64(&mut self, x: f64) {
+        self.0.extend_from_slice(&x.to_le_bytes());
+    }
+    fn opt_f64(&mut self, x: Option<f64>) {
+        self.0.push(u8::from(x.is_some()));
+        self.f64(x.unwrap_or(0.0));
+    }
+    fn f32s(&mut self, xs: &[f32]) {
+        self.u64(xs.len() as u64);
+        self.0.reserve(xs.len() * 4);
+        for &x in xs {
+            self.0.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+}
+
+/// Reads the body; every length is checked against what is left before anything is allocated.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        if n > self.0.len() {
+            bail!("the body ends early (damaged or truncated)");
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+    fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into()?))
+    }
+    fn f64(&mut self) -> Result<f64> {
+        Ok(f64::from_le_bytes(self.take(8)?.try_into()?))
+    }
+    fn opt_f64(&mut self) -> Result<Option<f64>> {
+        let present = self.take(1)?[0] != 0;
+        let v = self.f64()?;
+        Ok(present.then_some(v))
+    }
+    /// A count of items of at least `item_bytes` each that must fit in what is left.
+    fn len(&mut self, item_bytes: usize) -> Result<usize> {
+        let n = self.u64()?;
+        if n > (self.0.len() / item_bytes.max(1)) as u64 {
+            bail!("a section announces {n} items, more than the body holds (damaged)");
+        }
+        Ok(n as usize)
+    }
+    fn f32s(&mut self) -> Result<Vec<f32>> {
+        let n = self.len(4)?;
+        Ok(self
+            .take(n * 4)?
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+    fn end(&self) -> Result<()> {
+        if !self.0.is_empty() {
+            bail!("{} unexpected bytes after the body (damaged)", self.0.len());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Checkpoint {
+        Checkpoint {
+            config_hash: 0xdead_beef,
+            state: TrainState {
+                epochs_done: 2,
+                step: 500,
+                optimizer_steps: 500,
+                params: vec![0.5, -1.25, f32::MIN_POSITIVE],
+                optimizer_buffers: vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]],
+                schedule: vec![0.01, f64::INFINITY, 3.0, 0.0],
+            },
+            rows: (0..2)
+                .map(|epoch| EpochMetrics {
+                    epoch,
+                    lr: 0.1,
+                    loss: 0.3 / (epoch + 1) as f64,
+                    accuracy: Some(0.9),
+                    val_loss: None,
+                    val_accuracy: None,
+                    grad_norm: 1.5,
+                    seconds: 0.25,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_survives_the_round_trip_bit_for_bit() {
+        let c = sample();
+        assert_eq!(Checkpoint::decode(&c.encode()).unwrap(), c);
+    }
+
+    #[test]
+    fn a_truncated_checkpoint_is_refused_at_every_length() {
+        let bytes = sample().encode();
+        for n in 0..bytes.len() {
+            let err = Checkpoint::decode(&bytes[..n]).unwrap_err();
+            let msg = format!("{err:#}");
+            assert!(
+                msg.contains("truncated") || msg.contains("not an lrtrain checkpoint"),
+                "{n}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_flipped_bit_anywhere_is_caught() {
+        let bytes = sample().encode();
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x10;
+            assert!(Checkpoint::decode(&b).is_err(), "byte {i}");
+        }
+    }
+
+    #[test]
+    fn a_foreign_file_or_another_version_is_refused_by_name() {
+        let err = Checkpoint::decode(b"PK\x03\x04 some zip file, not ours").unwrap_err();
+        assert!(
+            format!("{err}").contains("not an lrtrain checkpoint"),
+            "{err}"
+        );
+        let mut b = sample().encode();
+        b[8] = 9;
+        let err = Checkpoint::decode(&b).unwrap_err();
+        assert!(format!("{err}").contains("format version 9"), "{err}");
+        let p = encode_params(1, &[1.0]);
+        assert!(Checkpoint::decode(&p).is_err());
+    }
+
+    #[test]
+    fn the_config_hash_ignores_epochs_and_output_only() {
+        let text = "[data]\nkind = \"synthetic_linear\"\n";
+        let a: RunConfig = toml::from_str(text).unwrap();
+        let mut b = a.clone();
+        b.train.epochs = 99;
+        b.output.dir = Some("elsewhere".into());
+        assert_eq!(config_hash(&a), config_hash(&b));
+        b.seed += 1;
+        assert_ne!(config_hash(&a), config_hash(&b));
+    }
+}
