@@ -14,9 +14,9 @@
 //! Checkpoint body: `config_hash u64, epochs_done u64, step u64, optimizer_steps u64`, the
 //! parameters (`u64 n, n × f32`), the optimizer's state buffers (`u64 count`, then each as
 //! `u64 n, n × f32`, in the order its `state_buffers` documents), the schedule's state (`u64 n,
-//! n × f64`: plateau counters, grad_norm history), then the metrics rows written so far
-//! (`u64 rows`, each `u64 epoch` and seven `u8 present, f64 value` fields in metrics.csv's order),
-//! so that resuming can rewrite metrics.csv to exactly the checkpointed epochs.
+//! n × f64`: plateau counters, grad_norm history). The metrics rows are not repeated here (that
+//! made every checkpoint grow with the run): metrics.csv is written before the checkpoint, so it
+//! always holds at least `epochs_done` rows, and resuming cuts it back to exactly those.
 //! Parameters body: `config_hash u64`, then the parameters as above.
 //!
 //! No generator state is stored: every random choice is a pure function of the seed and a name
@@ -25,15 +25,15 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::config::RunConfig;
 use crate::error::UsageError;
-use crate::metrics::EpochMetrics;
 
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
 pub const PARAMS_FILE: &str = "params.bin";
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: the metrics rows left the checkpoint (they are read back from metrics.csv).
+pub const FORMAT_VERSION: u32 = 2;
 const CHECKPOINT_MAGIC: &[u8; 8] = b"LRTRCKPT";
 const PARAMS_MAGIC: &[u8; 8] = b"LRTRPARM";
 const HEADER: usize = 8 + 4 + 8;
@@ -54,8 +54,6 @@ pub struct TrainState {
 pub struct Checkpoint {
     pub config_hash: u64,
     pub state: TrainState,
-    /// The metrics rows of epochs `0..epochs_done`.
-    pub rows: Vec<EpochMetrics>,
 }
 
 /// A hash of the resolved config minus what may change between a run and its resumption:
@@ -100,21 +98,6 @@ impl Checkpoint {
         for &x in &s.schedule {
             w.f64(x);
         }
-        w.u64(self.rows.len() as u64);
-        for m in &self.rows {
-            w.u64(m.epoch as u64);
-            for v in [
-                Some(m.lr),
-                Some(m.loss),
-                m.accuracy,
-                m.val_loss,
-                m.val_accuracy,
-                Some(m.grad_norm),
-                Some(m.seconds),
-            ] {
-                w.opt_f64(v);
-            }
-        }
         container(CHECKPOINT_MAGIC, &w.0)
     }
 
@@ -129,30 +112,7 @@ impl Checkpoint {
         let optimizer_buffers = (0..count).map(|_| r.f32s()).collect::<Result<_>>()?;
         let n = r.len(8)?;
         let schedule = (0..n).map(|_| r.f64()).collect::<Result<_>>()?;
-        let n = r.len(8 + 7 * 9)?;
-        let mut rows = Vec::with_capacity(n);
-        for _ in 0..n {
-            let epoch = r.u64()? as usize;
-            let mut v = [None; 7];
-            for slot in &mut v {
-                *slot = r.opt_f64()?;
-            }
-            let need = |x: Option<f64>| x.context("a required metric is missing");
-            rows.push(EpochMetrics {
-                epoch,
-                lr: need(v[0])?,
-                loss: need(v[1])?,
-                accuracy: v[2],
-                val_loss: v[3],
-                val_accuracy: v[4],
-                grad_norm: need(v[5])?,
-                seconds: need(v[6])?,
-            });
-        }
         r.end()?;
-        if rows.len() as u64 != epochs_done {
-            bail!("holds {} metrics rows for {epochs_done} epochs", rows.len());
-        }
         Ok(Checkpoint {
             config_hash,
             state: TrainState {
@@ -163,7 +123,6 @@ impl Checkpoint {
                 optimizer_buffers,
                 schedule,
             },
-            rows,
         })
     }
 
@@ -273,10 +232,6 @@ impl Writer {
     fn f64(&mut self, x: f64) {
         self.0.extend_from_slice(&x.to_le_bytes());
     }
-    fn opt_f64(&mut self, x: Option<f64>) {
-        self.0.push(u8::from(x.is_some()));
-        self.f64(x.unwrap_or(0.0));
-    }
     fn f32s(&mut self, xs: &[f32]) {
         self.u64(xs.len() as u64);
         self.0.reserve(xs.len() * 4);
@@ -303,11 +258,6 @@ impl Reader<'_> {
     }
     fn f64(&mut self) -> Result<f64> {
         Ok(f64::from_le_bytes(self.take(8)?.try_into()?))
-    }
-    fn opt_f64(&mut self) -> Result<Option<f64>> {
-        let present = self.take(1)?[0] != 0;
-        let v = self.f64()?;
-        Ok(present.then_some(v))
     }
     /// A count of items of at least `item_bytes` each that must fit in what is left.
     fn len(&mut self, item_bytes: usize) -> Result<usize> {
@@ -348,18 +298,6 @@ mod tests {
                 optimizer_buffers: vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]],
                 schedule: vec![0.01, f64::INFINITY, 3.0, 0.0],
             },
-            rows: (0..2)
-                .map(|epoch| EpochMetrics {
-                    epoch,
-                    lr: 0.1,
-                    loss: 0.3 / (epoch + 1) as f64,
-                    accuracy: Some(0.9),
-                    val_loss: None,
-                    val_accuracy: None,
-                    grad_norm: 1.5,
-                    seconds: 0.25,
-                })
-                .collect(),
         }
     }
 

@@ -13,7 +13,7 @@ use crate::error::{self, UsageError};
 use crate::interrupt;
 use crate::metrics::EpochMetrics;
 use crate::output::RunDir;
-use crate::output::csv::MetricsWriter;
+use crate::output::csv::{MetricsWriter, read_rows as read_csv_rows};
 use crate::output::curves;
 use crate::output::summary::{self, Status, Summary};
 use crate::progress::Progress;
@@ -101,8 +101,11 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     }
     run_dir.write_atomic("config.toml", loaded.to_toml()?.as_bytes())?;
     let metrics_path = run_dir.file("metrics.csv");
-    let (writer, rows) = match checkpoint {
-        Some(c) => (MetricsWriter::resume(&metrics_path, &c.rows)?, c.rows),
+    let (writer, rows) = match &checkpoint {
+        Some(c) => {
+            let rows = checkpointed_rows(&metrics_path, c.state.epochs_done as usize)?;
+            (MetricsWriter::resume(&metrics_path, &rows)?, rows)
+        }
         None => (MetricsWriter::create(&metrics_path)?, Vec::new()),
     };
     if resume {
@@ -133,6 +136,7 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         checkpoint_every: cfg.output.checkpoint_every,
         config_hash: checkpoint::config_hash(cfg),
         pending: None,
+        summary_written: Instant::now(),
         crash_before_rename: std::env::var(CRASH_HOOK).ok().and_then(|v| v.parse().ok()),
     };
     recorder.write_summary(Status::Running, trainer.steps_done(), None)?;
@@ -175,9 +179,27 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     })
 }
 
+/// How often a running summary.json is rewritten at most; the final one is always written.
+const SUMMARY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Test hook: with this set to N, the process aborts after writing the temporary file of the
 /// checkpoint of epoch N and before renaming it (a crash mid-write, on demand).
 const CRASH_HOOK: &str = "LRTRAIN_TEST_CRASH_BEFORE_CHECKPOINT_RENAME";
+
+/// The first `epochs_done` rows of metrics.csv: the rows the checkpoint covers. A crash between
+/// writing a row and renaming its checkpoint leaves one row more, which is cut off here.
+fn checkpointed_rows(path: &Path, epochs_done: usize) -> Result<Vec<EpochMetrics>> {
+    let mut rows = read_csv_rows(path).map_err(|e| UsageError(format!("{e:#}")))?;
+    if rows.len() < epochs_done {
+        crate::bail_usage!(
+            "{}: holds {} rows but the checkpoint is at epoch {epochs_done}; the run directory was changed by hand",
+            path.display(),
+            rows.len()
+        );
+    }
+    rows.truncate(epochs_done);
+    Ok(rows)
+}
 
 /// Reads the checkpoint to resume from and checks that it belongs to this config.
 fn read_checkpoint(dir: &Path, cfg: &RunConfig) -> Result<Checkpoint> {
@@ -282,6 +304,8 @@ struct Recorder<'a> {
     /// The encoded checkpoint of the last complete epoch when it was not due for writing: written
     /// if the run is interrupted before the next one.
     pending: Option<(usize, Vec<u8>)>,
+    /// When the running summary was last rewritten (see `on_epoch`).
+    summary_written: Instant,
     crash_before_rename: Option<usize>,
 }
 
@@ -340,8 +364,7 @@ impl Observer for Recorder<'_> {
     }
 
     /// The row is already written; the checkpoint follows it. A crash between the two leaves one
-    /// row more than the checkpoint holds, which resuming cuts off (it rewrites metrics.csv from
-    /// the checkpoint's own rows).
+    /// row more than the checkpoint covers, which resuming cuts off.
     fn on_epoch_end(&mut self, trainer: &Trainer<'_>) -> Result<()> {
         if self.checkpoint_every == 0 {
             return Ok(());
@@ -350,7 +373,6 @@ impl Observer for Recorder<'_> {
         let bytes = Checkpoint {
             config_hash: self.config_hash,
             state: trainer.state(),
-            rows: self.rows.clone(),
         }
         .encode();
         if done.is_multiple_of(self.checkpoint_every) || done == self.epochs {
@@ -366,6 +388,12 @@ impl Observer for Recorder<'_> {
         self.writer.write(metrics)?;
         self.rows.push(metrics.clone());
         self.progress.epoch(metrics);
+        // metrics.csv already holds the row; the running summary only mirrors it, so rewriting
+        // (and syncing) it after every epoch would make runs of tiny epochs I/O-bound.
+        if self.summary_written.elapsed() < SUMMARY_INTERVAL {
+            return Ok(());
+        }
+        self.summary_written = Instant::now();
         self.write_summary(
             Status::Running,
             self.rows.len() * self.steps_per_epoch,

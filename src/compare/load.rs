@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use super::plan::unique_names;
 use super::{Group, RunRecord};
 use crate::error::UsageError;
-use crate::metrics::EpochMetrics;
+use crate::output::csv::read_rows;
 
 /// A directory holding a run: both files a run writes first.
 pub fn is_run(dir: &Path) -> bool {
@@ -20,19 +20,7 @@ pub fn is_run(dir: &Path) -> bool {
 /// Reads one run directory.
 pub fn run(dir: &Path) -> Result<RunRecord> {
     let usage = |what: String| anyhow::Error::new(UsageError(what));
-    let csv_path = dir.join("metrics.csv");
-    let mut reader = csv::Reader::from_path(&csv_path)
-        .map_err(|e| usage(format!("{}: cannot read: {e}", csv_path.display())))?;
-    let mut rows = Vec::new();
-    for (i, record) in reader.deserialize::<EpochMetrics>().enumerate() {
-        rows.push(record.map_err(|e| {
-            usage(format!(
-                "{}: record {}: expected a metrics.csv row: {e}",
-                csv_path.display(),
-                i + 1
-            ))
-        })?);
-    }
+    let rows = read_rows(&dir.join("metrics.csv")).map_err(|e| usage(format!("{e:#}")))?;
     let summary_path = dir.join("summary.json");
     let text = fs::read_to_string(&summary_path)
         .map_err(|e| usage(format!("{}: cannot read: {e}", summary_path.display())))?;

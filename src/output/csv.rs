@@ -27,6 +27,8 @@ impl MetricsWriter {
 
     /// For a resumed run: replaces the file (temporary file and rename) by the header and
     /// `rows`, the checkpoint's, dropping any row written after it; then appends.
+    /// Rewrites the file to hold exactly `rows` (a resumed run's checkpointed epochs), then
+    /// appends.
     pub fn resume(path: &Path, rows: &[EpochMetrics]) -> Result<MetricsWriter> {
         let mut text = csv::Writer::from_writer(Vec::new());
         text.write_record(COLUMNS)?;
@@ -56,6 +58,26 @@ impl MetricsWriter {
             .and_then(|_| Ok(self.out.flush()?))
             .with_context(|| format!("writing {}", self.path.display()))
     }
+}
+
+/// Reads a metrics.csv back (numbers are in shortest round-trip form, so every value comes back
+/// bit for bit). Errors name the file and the record.
+pub fn read_rows(path: &Path) -> Result<Vec<EpochMetrics>> {
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    reader
+        .deserialize::<EpochMetrics>()
+        .enumerate()
+        .map(|(i, record)| {
+            record.with_context(|| {
+                format!(
+                    "{}: record {}: expected a metrics.csv row",
+                    path.display(),
+                    i + 1
+                )
+            })
+        })
+        .collect()
 }
 
 /// One row's fields in `COLUMNS` order.
