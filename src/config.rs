@@ -412,56 +412,55 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// tagged enums buffer their content), so the table is found by looking for the key.
 fn locate_error(message: &str, text: &str, table: &toml::Table) -> String {
     let message = message.trim().replace('\n', " ");
-    let named = message
-        .split('`')
-        .nth(1)
-        .filter(|_| message.starts_with("unknown field") || message.starts_with("unknown variant"))
-        .map(str::to_string);
-    if (message.starts_with("invalid type") || message.starts_with("invalid value"))
-        && let Some(path) = culprit(table)
-    {
-        return match key_line_in_section(text, &path) {
-            Some(line) => format!("line {line}: {path}: {message}"),
-            None => format!("{path}: {message}"),
-        };
-    }
-    if let Some(found) = found_value(&message)
-        && let Some(path) = value_path_matching(table, &found, "")
-    {
-        let key = path.rsplit('.').next().unwrap_or(&path);
-        let line = find_line(text, |l| {
-            l.split('=').next().is_some_and(|x| x.trim() == key)
-        });
-        return match line {
-            Some(line) => format!("line {line}: {path}: {message}"),
-            None => format!("{path}: {message}"),
-        };
-    }
-    if let Some(name) = named {
-        if message.starts_with("unknown variant") {
-            if let Some((path, line)) = find_value(text, table, &name) {
-                return format!("line {line}: {path}: {message}");
-            }
-        } else if let Some((path, line)) = find_key(text, table, &name) {
-            return format!("line {line}: {path}: {message}");
+    let path = if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        culprit(table).or_else(|| {
+            let found = found_value(&message)?;
+            find_path(table, "", &|_, v| *v == found)
+        })
+    } else {
+        // `unknown field `gama`` names a key; `unknown variant `warp`` names a value.
+        let name = message.split('`').nth(1).unwrap_or_default();
+        if message.starts_with("unknown field") {
+            find_path(table, "", &|k, _| k == name)
+        } else if message.starts_with("unknown variant") {
+            find_path(table, "", &|_, v| v.as_str() == Some(name))
+        } else {
+            None
         }
+    };
+    match path {
+        Some(path) => match line_of(text, &path) {
+            Some(line) => format!("line {line}: {path}: {message}"),
+            None => format!("{path}: {message}"),
+        },
+        None => message,
     }
-    message
 }
 
-/// The line of `section.key` in the file (None when it came from `--set`).
-fn key_line_in_section(text: &str, path: &str) -> Option<usize> {
-    let (section, key) = path.split_once('.')?;
-    let mut current = "";
+/// The file line of the key at dotted `path`, looked up inside its `[section]`; for keys in
+/// arrays of tables (`schedule.phases[1].gama`), the first line defining that key name. `None`
+/// when the file does not hold it (it came from `--set`).
+fn line_of(text: &str, path: &str) -> Option<usize> {
+    let key = path.rsplit('.').next().unwrap_or(path);
+    let mut section = "";
+    let mut first_anywhere = None;
     for (i, line) in text.lines().enumerate() {
         let l = line.split('#').next().unwrap_or("").trim();
         if let Some(name) = l.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-            current = name.trim();
-        } else if current == section && l.split('=').next().is_some_and(|k| k.trim() == key) {
-            return Some(i + 1);
+            section = name.trim();
+        } else if l.split('=').next().is_some_and(|k| k.trim() == key) {
+            let here = if section.is_empty() {
+                key.to_string()
+            } else {
+                format!("{section}.{key}")
+            };
+            if here == path {
+                return Some(i + 1);
+            }
+            first_anywhere.get_or_insert(i + 1);
         }
     }
-    None
+    path.contains('[').then_some(first_anywhere).flatten()
 }
 
 /// The key that makes its section fail to deserialize: the one whose removal lets the section
@@ -525,94 +524,31 @@ fn found_value(message: &str) -> Option<toml::Value> {
     None
 }
 
-fn value_path_matching(table: &toml::Table, value: &toml::Value, prefix: &str) -> Option<String> {
-    for (k, v) in table {
-        let here = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        if v == value {
-            return Some(here);
-        }
-        if let Some(found) = nested(v, &here, &|t, p| value_path_matching(t, value, p)) {
-            return Some(found);
-        }
-    }
-    None
-}
-
-/// The dotted path and file line of the first key named `name` (searching nested tables).
-fn find_key(text: &str, table: &toml::Table, name: &str) -> Option<(String, usize)> {
-    let path = key_path(table, name, "")?;
-    Some((
-        path,
-        find_line(text, |l| {
-            l.split('=').next().is_some_and(|k| k.trim() == name)
-        })?,
-    ))
-}
-
-fn find_value(text: &str, table: &toml::Table, value: &str) -> Option<(String, usize)> {
-    let path = value_path(table, value, "")?;
-    let quoted = format!("\"{value}\"");
-    Some((path, find_line(text, |l| l.contains(&quoted))?))
-}
-
-fn find_line(text: &str, pred: impl Fn(&str) -> bool) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            let l = l.split('#').next().unwrap_or("");
-            pred(l)
-        })
-        .map(|i| i + 1)
-}
-
-fn key_path(table: &toml::Table, name: &str, prefix: &str) -> Option<String> {
-    for (k, v) in table {
-        let here = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        if k == name {
-            return Some(here);
-        }
-        if let Some(found) = nested(v, &here, &|t, p| key_path(t, name, p)) {
-            return Some(found);
-        }
-    }
-    None
-}
-
-fn value_path(table: &toml::Table, value: &str, prefix: &str) -> Option<String> {
-    for (k, v) in table {
-        let here = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        if v.as_str() == Some(value) {
-            return Some(here);
-        }
-        if let Some(found) = nested(v, &here, &|t, p| value_path(t, value, p)) {
-            return Some(found);
-        }
-    }
-    None
-}
-
-fn nested(
-    v: &toml::Value,
-    here: &str,
-    f: &dyn Fn(&toml::Table, &str) -> Option<String>,
+/// The dotted path of the first key (in nested tables and arrays of tables too) for which
+/// `matches(key, value)` holds.
+fn find_path(
+    table: &toml::Table,
+    prefix: &str,
+    matches: &dyn Fn(&str, &toml::Value) -> bool,
 ) -> Option<String> {
-    match v {
-        toml::Value::Table(t) => f(t, here),
-        toml::Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| match item {
-            toml::Value::Table(t) => f(t, &format!("{here}[{i}]")),
+    table.iter().find_map(|(k, v)| {
+        let here = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if matches(k, v) {
+            return Some(here);
+        }
+        match v {
+            toml::Value::Table(t) => find_path(t, &here, matches),
+            toml::Value::Array(items) => {
+                items.iter().enumerate().find_map(|(i, item)| match item {
+                    toml::Value::Table(t) => find_path(t, &format!("{here}[{i}]"), matches),
+                    _ => None,
+                })
+            }
             _ => None,
-        }),
-        _ => None,
-    }
+        }
+    })
 }
