@@ -53,14 +53,6 @@ impl fmt::Display for Interrupted {
 }
 impl std::error::Error for Interrupted {}
 
-/// Wraps any error as a usage error (exit 2), keeping its whole context chain in the message.
-pub fn usage(err: anyhow::Error) -> anyhow::Error {
-    if err.downcast_ref::<UsageError>().is_some() {
-        return err;
-    }
-    anyhow::Error::new(UsageError(format!("{err:#}")))
-}
-
 /// The one place where an error becomes an exit code.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     for cause in err.chain() {

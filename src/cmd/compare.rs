@@ -17,14 +17,11 @@ use crate::bail_usage;
 use crate::cli::{CompareArgs, CompareFormat};
 use crate::compare::{self, Group, Table, export, load, plan};
 use crate::config::{self, LoadedConfig};
-use crate::data;
 use crate::error::{self, Diverged, RequirementMissed};
 use crate::model::TaskKind;
 use crate::output::{self, summary};
 use crate::require::Requirement;
 use crate::run::{self, RunOptions};
-use crate::schedule::LrSchedule;
-use crate::train;
 
 /// `--out` when not given.
 pub const DEFAULT_OUT: &str = "runs/compare";
@@ -182,15 +179,13 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
 /// have the `--metric` asked for. Prints the schedule's lint warnings.
 fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()> {
     let cfg = &loaded.config;
-    let rows = data::train_rows(&cfg.data, cfg.seed).map_err(|e| loaded.usage(e))?;
-    let validation = data::has_validation(&cfg.data);
-    let shape = train::run_shape(cfg, rows, validation);
-    LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape).map_err(|e| loaded.usage(e))?;
+    let preflight = super::preflight(loaded, None)?;
     if !quiet {
-        for warning in LrSchedule::lint(&cfg.schedule, cfg.optimizer.lr0(), &shape) {
+        for warning in preflight.warnings {
             eprintln!("warning: {}: {warning}", loaded.path.display());
         }
     }
+    let validation = preflight.shape.has_validation;
     let classification = cfg.model.task() == TaskKind::Classification;
     let missing = match metric {
         Some("val_accuracy" | "val_loss") if !validation => Some("a validation set"),

@@ -8,10 +8,8 @@ use anyhow::{Context, Result};
 
 use crate::bail_usage;
 use crate::cli::ScheduleArgs;
-use crate::data;
 use crate::output::{self, plot};
 use crate::schedule::{LrSchedule, RunShape, ScheduleConfig, ScheduleKind, Unit};
-use crate::train;
 
 pub fn run(args: &ScheduleArgs) -> Result<()> {
     let mut extra = Vec::new();
@@ -20,27 +18,22 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
     }
     let loaded = super::load_config(&args.config, &extra)?;
     let cfg = &loaded.config;
-    let has_validation = data::has_validation(&cfg.data);
-    let mut shape = match args.steps_per_epoch {
-        Some(0) => bail_usage!("--steps-per-epoch: expected an integer ≥ 1, found 0"),
-        Some(k) => train::run_shape(cfg, k, has_validation),
-        None => {
-            let rows = data::train_rows(&cfg.data, cfg.seed).map_err(|e| loaded.usage(e))?;
-            train::run_shape(cfg, rows, has_validation)
-        }
-    };
-    if let Some(k) = args.steps_per_epoch {
-        shape.steps_per_epoch = k;
+    if args.steps_per_epoch == Some(0) {
+        bail_usage!("--steps-per-epoch: expected an integer ≥ 1, found 0");
     }
+    let super::Preflight {
+        shape,
+        schedule,
+        warnings,
+    } = super::preflight(&loaded, args.steps_per_epoch)?;
     let lr0 = cfg.optimizer.lr0();
-    let schedule = LrSchedule::new(&cfg.schedule, lr0, &shape).map_err(|e| loaded.usage(e))?;
     if schedule.needs_feedback() {
         bail_usage!(
             "{}: this schedule follows the training signal (plateau or grad_norm), so its rates are only known while training; run `lrtrain train` and read the lr column of metrics.csv",
             loaded.path.display()
         );
     }
-    for warning in LrSchedule::lint(&cfg.schedule, lr0, &shape) {
+    for warning in warnings {
         eprintln!("warning: {warning}");
     }
     // The chart first: a reader closing stdout early (`| head`) must not cost the user the file,

@@ -58,9 +58,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::EpochMetrics;
 
-/// The interface sketch's name for the constant kind's config.
-pub type ConstantConfig = Constant;
-
 /// What the schedule may know about the run before it starts.
 #[derive(Debug, Clone, Copy)]
 pub struct RunShape {
