@@ -13,4 +13,5 @@
 
 pub mod inline;
 pub mod plan;
+pub mod prune;
 pub mod random;
