@@ -15,3 +15,4 @@ pub mod inline;
 pub mod plan;
 pub mod prune;
 pub mod random;
+pub mod shard;
