@@ -16,3 +16,4 @@ pub mod plan;
 pub mod prune;
 pub mod random;
 pub mod shard;
+pub mod slurm;
