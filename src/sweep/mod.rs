@@ -12,6 +12,7 @@
 //! - [`manifest`]: `OUT/sweep.json`, updated under a file lock, rebuilt from run directories.
 
 pub mod inline;
+pub mod manifest;
 pub mod plan;
 pub mod prune;
 pub mod random;
