@@ -404,6 +404,14 @@ impl<'a> SweepFile<'a> {
                     .flat_map(|r| r.axes.iter().map(|a| (a.key.as_str(), Some("random")))),
             )
             .collect();
+        // Each run's seed comes from `seeds`; an axis on `seed` would be silently overwritten.
+        if let Some((_, section)) = keys.iter().find(|(k, _)| *k == "seed") {
+            return Err(self.error(
+                *section,
+                "seed",
+                "the runs' seeds come from `seeds`, not an axis",
+            ));
+        }
         for (i, (a, _)) in keys.iter().enumerate() {
             for (b, section) in &keys[i + 1..] {
                 if a == b || b.starts_with(&format!("{a}.")) || a.starts_with(&format!("{b}.")) {
@@ -556,7 +564,11 @@ impl<'a> SweepFile<'a> {
                 ));
             }
             None => {
-                return Err(self.error(None, "random", "samples: missing: expected an integer ≥ 1"));
+                return Err(self.error(
+                    None,
+                    "random",
+                    "samples: missing: expected an integer ≥ 1",
+                ));
             }
         };
         let seed = match random.get("seed") {
@@ -1197,6 +1209,11 @@ mod tests {
         ));
         assert!(
             msg.contains("line 6: grid.\"schedule.kind\": overlaps the axis \"schedule\""),
+            "{msg}"
+        );
+        let msg = error(&format!("{HEAD}[grid]\nseed = [1, 2]\n"));
+        assert!(
+            msg.contains("line 5: grid.seed: the runs' seeds come from `seeds`"),
             "{msg}"
         );
         let msg = error("base = \"base.toml\"\nmetric = \"loss\"\n[grid\n");
