@@ -390,7 +390,7 @@ fn parse_value(text: &str) -> Result<toml::Value> {
 }
 
 /// `line 3, column 7: <message>` on one line, from a syntax error with a span.
-fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
+pub fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
     match e.span() {
         Some(span) => {
             let (line, col) = line_col(text, span.start);
@@ -400,7 +400,8 @@ fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
     }
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+/// The 1-based (line, column) of byte `offset` in `text` (columns count characters).
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

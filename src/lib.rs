@@ -21,4 +21,5 @@ pub mod require;
 pub mod run;
 pub mod schedule;
 pub mod seed;
+pub mod sweep;
 pub mod train;
