@@ -12,11 +12,13 @@ use super::median;
 use crate::compare::{Row, Stat, Table};
 use crate::output::format_number;
 
+/// A row's cell of one column; `None` is left empty (pandas reads NaN).
+pub type Cell = Box<dyn Fn(&Row) -> Option<String>>;
+
 /// A named column of the per-config CSV.
 pub struct Column {
     pub name: String,
-    /// The row's cell; `None` is left empty (pandas reads NaN).
-    pub cell: Box<dyn Fn(&Row) -> Option<String>>,
+    pub cell: Cell,
 }
 
 impl Column {

@@ -183,7 +183,7 @@ mod tests {
         let styles: std::collections::HashSet<_> =
             p.series.iter().map(|s| (s.color, s.style)).collect();
         assert_eq!(styles.len(), 12);
-        assert!(12 <= DISTINCT_STYLES);
+        const { assert!(12 <= DISTINCT_STYLES) };
         assert_eq!(p.series[8].style, LineStyle::LongDashed);
     }
 

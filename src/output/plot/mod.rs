@@ -364,7 +364,8 @@ fn y_extent(panel: &Panel, series: &[Vec<(f64, f64)>], log_y: bool) -> Option<(f
             return Some((data::to_axis(lo, log_y), data::to_axis(hi, log_y)));
         }
     }
-    let ys = |keep: &dyn Fn(&Series, &Vec<(f64, f64)>) -> Vec<f64>| {
+    type Keep<'a> = &'a dyn Fn(&Series, &Vec<(f64, f64)>) -> Vec<f64>;
+    let ys = |keep: Keep<'_>| {
         axis::extent(
             panel
                 .series
