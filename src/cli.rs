@@ -80,6 +80,9 @@ pub struct TrainArgs {
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Without a terminal: one progress line per epoch (instead of at most about one a second).
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Replace the files of an existing run directory.
     #[arg(long, conflicts_with = "resume")]
     pub force: bool,
@@ -159,6 +162,9 @@ pub struct CompareArgs {
     /// Print nothing but the table and errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// One progress line per epoch of every run, prefixed by the run's name and seed.
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Override a key of every config: a dotted path and a TOML value (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", conflicts_with = "from")]
     pub set: Vec<String>,
@@ -183,6 +189,9 @@ pub struct ResumeArgs {
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Without a terminal: one progress line per epoch (instead of at most about one a second).
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Exit 4 unless the final metric meets the bar, e.g. "val_accuracy>=0.95".
     #[arg(long, value_name = "METRIC>=X")]
     pub require: Vec<String>,

@@ -16,6 +16,7 @@ impl std::error::Error for UsageError {}
 /// The loss became NaN or infinite. Exit code 3.
 #[derive(Debug)]
 pub struct Diverged {
+    /// 0-based, as in metrics.csv; shown counted from 1.
     pub epoch: usize,
     pub message: String,
 }
@@ -25,7 +26,8 @@ impl fmt::Display for Diverged {
         write!(
             f,
             "training diverged in epoch {}: {}",
-            self.epoch, self.message
+            self.epoch + 1,
+            self.message
         )
     }
 }

@@ -16,7 +16,7 @@ use crate::output::RunDir;
 use crate::output::csv::{MetricsWriter, read_rows as read_csv_rows};
 use crate::output::curves;
 use crate::output::summary::{self, Status, Summary};
-use crate::progress::Progress;
+use crate::progress::{Ending, Progress, Verbosity};
 use crate::schedule::LrSchedule;
 use crate::train::{self, Observer, Trainer};
 
@@ -25,7 +25,10 @@ use crate::train::{self, Observer, Trainer};
 pub struct RunOptions {
     pub out: PathBuf,
     pub force: bool,
-    pub quiet: bool,
+    /// `--quiet`, default or `--verbose`.
+    pub verbosity: Verbosity,
+    /// Prefix of plain progress lines (compare's runs share one stderr); empty for one run.
+    pub label: String,
     /// Threads to use instead of the config's `threads` (compare divides the cores).
     pub threads: Option<usize>,
 }
@@ -95,7 +98,23 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         }
     };
 
-    let progress = Progress::new(opts.quiet, cfg.train.epochs, shape.steps_per_epoch);
+    let done = checkpoint
+        .as_ref()
+        .map_or(0, |c| c.state.epochs_done as usize);
+    let progress = if opts.label.is_empty() || opts.verbosity.is_quiet() {
+        Progress::new(
+            opts.verbosity,
+            cfg.train.epochs,
+            shape.steps_per_epoch,
+            done,
+        )
+    } else {
+        Progress::lines(
+            cfg.train.epochs,
+            opts.label.clone(),
+            opts.verbosity == Verbosity::Verbose,
+        )
+    };
     for warning in LrSchedule::lint(&cfg.schedule, cfg.optimizer.lr0(), &shape) {
         progress.note(&format!("warning: {warning}"));
     }
@@ -142,7 +161,10 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     recorder.write_summary(Status::Running, trainer.steps_done(), None)?;
 
     let result = trainer.run(cfg.train.epochs, &mut recorder);
-    recorder.progress.finish();
+    recorder.progress.finish(match result {
+        Ok(()) => Ending::Completed,
+        Err(_) => Ending::Stopped,
+    });
     let status = match &result {
         Ok(()) => Status::Completed,
         Err(e) => match error::exit_code(e) {

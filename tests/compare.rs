@@ -135,8 +135,8 @@ fn three_configs_are_ranked_written_and_plotted_and_from_reproduces_the_table() 
     assert_eq!(cosine["status"], "completed");
     assert_eq!(read_json(&out.join("cosine/summary.json"))["threads"], 1);
 
-    // compare.csv: long form, every epoch of every run.
-    let (header, long) = read_csv(&out.join("compare.csv"));
+    // epochs.csv: long form, every epoch of every run, `run,seed` first.
+    let (header, long) = read_csv(&out.join("epochs.csv"));
     assert_eq!(
         header.join(","),
         "run,seed,epoch,lr,loss,accuracy,val_loss,val_accuracy,grad_norm,seconds"
@@ -151,13 +151,14 @@ fn three_configs_are_ranked_written_and_plotted_and_from_reproduces_the_table() 
         .collect();
     assert_eq!(cosine_long, cosine_rows);
 
-    // Charts: well-formed SVG, one named series (legend entry) and one colour per run.
-    for chart in ["loss.svg", "accuracy.svg", "lr.svg"] {
+    // Charts: well-formed SVG, one legend entry per run and panel (training and validation
+    // are two panels of loss.svg and accuracy.svg), and one colour per run.
+    for (chart, panels) in [("loss.svg", 2), ("accuracy.svg", 2), ("lr.svg", 1)] {
         let (texts, colours) = svg_texts_and_colours(&out.join(chart));
         for name in ["constant", "step", "cosine"] {
             assert_eq!(
                 texts.iter().filter(|t| *t == name).count(),
-                1,
+                panels,
                 "{chart}: {texts:?}"
             );
         }
@@ -187,12 +188,17 @@ fn three_configs_are_ranked_written_and_plotted_and_from_reproduces_the_table() 
     let from_json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(from_json, json);
     let o = lrtrain()
-        .args(["compare", "--format", "csv", "--from"])
+        .args(["compare", "--target", "0.85", "--format", "csv", "--from"])
         .arg(&out)
         .output()
         .unwrap();
     let csv = stdout_of(&o);
     assert_eq!(csv.lines().count(), 4, "{csv}");
+    // compare.csv is that same per-config table.
+    assert_eq!(
+        std::fs::read_to_string(out.join("compare.csv")).unwrap(),
+        csv
+    );
     assert!(
         csv.starts_with("rank,run,optimizer,schedule,status,"),
         "{csv}"
@@ -394,8 +400,259 @@ fn train_also_writes_curves_svg_into_its_run_directory() {
     for title in [
         "Loss",
         "Accuracy",
-        "Learning rate (first step of each epoch)",
+        "Learning rate (each epoch's first step)",
     ] {
         assert!(texts.iter().any(|t| t == title), "{texts:?}");
     }
+}
+
+/// Runs `lrtrain ARGS` with stdout on a terminal (a pseudo-terminal from util-linux `script`)
+/// whose width is `COLUMNS`; returns what the terminal showed, without carriage returns.
+fn on_a_terminal(args: &[&str], columns: usize) -> String {
+    let command = std::iter::once(env!("CARGO_BIN_EXE_lrtrain"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let o = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("COLUMNS", columns.to_string())
+        .output()
+        .expect("util-linux script");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap().replace('\r', "")
+}
+
+#[test]
+fn the_table_fits_an_80_or_120_column_terminal_without_cutting_a_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let configs = three_configs(dir.path());
+    let out = dir.path().join("cmp");
+    let o = compare(&["-q", "--seeds", "2", "--target", "0.5"], &configs, &out);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    // Piped, the table is whole, and wider than either terminal.
+    let full = stdout_of(&o);
+    assert!(full.lines().next().unwrap().chars().count() > 120, "{full}");
+    let json = read_json(&out.join("compare.json"));
+    let from = out.to_str().unwrap();
+    let mut kept = Vec::new();
+    for columns in [80, 120] {
+        let shown = on_a_terminal(&["compare", "--target", "0.5", "--from", from], columns);
+        let table: Vec<&str> = shown.lines().take(4).collect();
+        for line in &table {
+            assert!(
+                line.chars().count() <= columns,
+                "{columns}: {line:?}\n{shown}"
+            );
+        }
+        // Each row keeps its run's best value in full (mean ± std, 4 digits) and its status.
+        for row in json["rows"].as_array().unwrap() {
+            let run = row["run"].as_str().unwrap();
+            let line = table.iter().find(|l| l.contains(run)).unwrap();
+            let mean = row["best"]["mean"].as_f64().unwrap();
+            assert!(line.contains(&format!("{mean:.4} ± ")), "{line}");
+            assert!(line.ends_with("completed"), "{line}");
+        }
+        assert!(
+            shown.contains(&format!("hidden to fit {columns} columns: ")),
+            "{shown}"
+        );
+        kept.push(
+            table[0]
+                .split("  ")
+                .filter(|c| !c.trim().is_empty())
+                .count(),
+        );
+    }
+    assert!(kept[1] > kept[0], "120 columns show more than 80: {kept:?}");
+}
+
+#[test]
+fn ranking_by_loss_gives_unique_csv_columns_with_the_seed_count_and_epochs_csv_has_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let configs = three_configs(dir.path());
+    let out = dir.path().join("cmp");
+    let o = compare(&["-q", "--seeds", "2", "--metric", "loss"], &configs, &out);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let (header, rows) = read_csv(&out.join("compare.csv"));
+    let unique: BTreeSet<&String> = header.iter().collect();
+    assert_eq!(unique.len(), header.len(), "{header:?}");
+    assert_eq!(header.iter().filter(|h| *h == "final_loss").count(), 1);
+    let seeds = header.iter().position(|h| h == "seeds").unwrap();
+    assert!(rows.iter().all(|r| r[seeds] == "2"), "{rows:?}");
+    // The same layout as --format csv: one row per config.
+    assert_eq!(rows.len(), 3);
+    let o = lrtrain()
+        .args(["compare", "--metric", "loss", "--format", "csv", "--from"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout_of(&o),
+        std::fs::read_to_string(out.join("compare.csv")).unwrap()
+    );
+    // epochs.csv: 3 configs × 2 seeds × 2 epochs, `run,seed` first, epochs 0-based.
+    let (header, rows) = read_csv(&out.join("epochs.csv"));
+    assert_eq!(header[..3], ["run", "seed", "epoch"]);
+    assert_eq!(rows.len(), 12);
+    let seeds: BTreeSet<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(seeds, BTreeSet::from(["1", "2"]));
+    let epochs: BTreeSet<&str> = rows.iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(epochs, BTreeSet::from(["0", "1"]));
+    // The table, for people, counts the best epoch from 1; the CSV from 0.
+    let best_epoch = read_csv(&out.join("compare.csv")).1[0][9]
+        .parse::<usize>()
+        .unwrap();
+    let table = lrtrain()
+        .args(["compare", "--metric", "loss", "--from"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let first = stdout_of(&table).lines().nth(1).unwrap().to_string();
+    let cells: Vec<&str> = first.split_whitespace().collect();
+    // rank run optimizer schedule mean ± std best-epoch …
+    assert_eq!(cells[7], (best_epoch + 1).to_string(), "{first}");
+}
+
+/// The curves of an SVG chart: `(stroke, points)` of every polyline not in the greys of grid
+/// and axes (black is a palette colour, but also the axes': those are 1 pixel wide).
+fn curves(svg: &roxmltree::Document) -> Vec<(String, Vec<(f64, f64)>)> {
+    svg.descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke-width") == Some("2"))
+        .map(|n| {
+            let points = n
+                .attribute("points")
+                .unwrap()
+                .split_whitespace()
+                .map(|xy| {
+                    let (x, y) = xy.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            (n.attribute("stroke").unwrap().to_ascii_uppercase(), points)
+        })
+        .collect()
+}
+
+/// `(text, x, y)` of every text element.
+fn texts_at(svg: &roxmltree::Document) -> Vec<(String, f64, f64)> {
+    svg.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| {
+            let at = |a| n.attribute(a).unwrap().parse().unwrap();
+            (n.text().unwrap_or("").trim().to_string(), at("x"), at("y"))
+        })
+        .collect()
+}
+
+#[test]
+fn ten_configs_get_ten_line_styles_a_legend_beside_the_plot_and_step_shaped_rates() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(repo().join("configs/synthetic_linear.toml")).unwrap();
+    let configs: Vec<PathBuf> = (0..10)
+        .map(|i| {
+            let text = base
+                .replace("epochs = 500", "epochs = 6")
+                .replace("lr = 0.01", &format!("lr = 0.00{}", i + 1))
+                + "\n[schedule]\nkind = \"step\"\nunit = \"epoch\"\nstep_size = 2\ngamma = 0.5\n";
+            write_config(dir.path(), &format!("c{i}.toml"), &text)
+        })
+        .collect();
+    let out = dir.path().join("cmp");
+    let o = compare(&["-q"], &configs, &out);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let text = std::fs::read_to_string(out.join("lr.svg")).unwrap();
+    let svg = roxmltree::Document::parse(&text).unwrap();
+    let curves = curves(&svg);
+    // The plot's right edge: where the solid rate curves (not dashes, not legend samples, which
+    // are 2-point lines) end, at the last epoch.
+    let right = curves
+        .iter()
+        .filter(|c| c.1.len() > 2)
+        .flat_map(|c| c.1.iter().map(|p| p.0))
+        .fold(f64::MIN, f64::max);
+    let texts = texts_at(&svg);
+    let mut styles = BTreeSet::new();
+    for i in 0..10 {
+        let (_, x, y) = texts.iter().find(|t| t.0 == format!("c{i}")).unwrap();
+        assert!(
+            *x > right,
+            "legend entry c{i} at x = {x} is inside the plot (right edge {right})"
+        );
+        // The entry's line sample: the curve pieces at its height just left of its text.
+        let sample: Vec<&(String, Vec<(f64, f64)>)> = curves
+            .iter()
+            .filter(|c| c.1.iter().all(|p| p.1 == *y && p.0 < *x && p.0 > right))
+            .collect();
+        assert!(!sample.is_empty(), "c{i}: no line sample");
+        let first = &sample[0].1;
+        styles.insert((
+            sample[0].0.clone(),
+            sample.len(),
+            (first[first.len() - 1].0 - first[0].0) as i64,
+        ));
+    }
+    assert_eq!(styles.len(), 10, "colour × dash combinations: {styles:?}");
+
+    // Every rate is drawn as used: flat within an epoch, vertical between (no ramps), three
+    // levels for a rate halved every 2 of 6 epochs.
+    let solid: Vec<&Vec<(f64, f64)>> = curves
+        .iter()
+        .map(|c| &c.1)
+        .filter(|p| p.len() > 4)
+        .collect();
+    assert_eq!(solid.len(), 8, "the 8 solid configs");
+    for points in solid {
+        for w in points.windows(2) {
+            assert!(w[0].0 == w[1].0 || w[0].1 == w[1].1, "a ramp: {w:?}");
+        }
+        let levels: BTreeSet<i64> = points.iter().map(|p| p.1 as i64).collect();
+        assert_eq!(levels.len(), 3, "{points:?}");
+    }
+}
+
+/// Writes a finished run directory by hand: metrics.csv with these losses, and summary.json.
+fn handmade_run(dir: &Path, losses: &[f64], status: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut csv = String::from("epoch,lr,loss,accuracy,val_loss,val_accuracy,grad_norm,seconds\n");
+    for (e, l) in losses.iter().enumerate() {
+        csv += &format!("{e},0.1,{l},,,,1,0.1\n");
+    }
+    std::fs::write(dir.join("metrics.csv"), csv).unwrap();
+    let summary = serde_json::json!({
+        "status": status,
+        "total_seconds": 1.0,
+        "config": {"seed": 1, "optimizer": {"kind": "sgd"}, "schedule": {"kind": "constant"}},
+    });
+    std::fs::write(dir.join("summary.json"), summary.to_string()).unwrap();
+}
+
+#[test]
+fn a_diverged_run_does_not_flatten_the_others_and_is_marked_where_it_diverged() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    handmade_run(&runs.join("tame"), &[2.3, 1.2, 0.8, 0.6, 0.5], "completed");
+    handmade_run(&runs.join("wild"), &[2.3, 40.0, 1e77, f64::NAN], "diverged");
+    let out = dir.path().join("cmp");
+    let o = lrtrain()
+        .args(["compare", "-q", "--from"])
+        .arg(&runs)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let text = std::fs::read_to_string(out.join("loss.svg")).unwrap();
+    let svg = roxmltree::Document::parse(&text).unwrap();
+    let texts = texts_at(&svg);
+    // The y ticks span the tame run's 0.5 to 2.3, not 1e77.
+    let ticks: Vec<f64> = texts
+        .iter()
+        .filter(|t| t.1 < 80.0)
+        .filter_map(|t| t.0.parse::<f64>().ok())
+        .collect();
+    assert!(ticks.len() >= 2, "{texts:?}");
+    let top = ticks.iter().copied().fold(f64::MIN, f64::max);
+    assert!((2.0..10.0).contains(&top), "y axis up to {top}: {ticks:?}");
+    assert!(texts.iter().any(|t| t.0 == "diverged"), "{texts:?}");
 }

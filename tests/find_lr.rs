@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{lrtrain, read_json, repo, stderr_of, write_config};
+use common::{lrtrain, mnist_config, read_csv, read_json, repo, stderr_of, write_config};
 
 /// L, the largest eigenvalue of the Hessian of half_mse on data/linear.csv: (1/n)·XᵀX with X =
 /// [x, 1], a 2×2 symmetric matrix [[a, b], [b, 1]].
@@ -344,4 +344,58 @@ fn write_config_gives_a_config_that_trains_at_once_and_the_original_is_untouched
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("already holds a range test"));
+}
+
+#[test]
+fn the_plot_shows_the_fall_and_clips_the_final_blow_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(
+        dir.path(),
+        "m.toml",
+        &mnist_config(
+            "[model]\nkind = \"mlp\"\nhidden = [16]\n[optimizer]\nkind = \"sgd\"\nlr = 0.1\n[train]\nbatch_size = 100\n",
+        ),
+    );
+    let plot = dir.path().join("lr.svg");
+    let o = lrtrain()
+        .args([
+            "find-lr", "-q", "--max", "100", "--steps", "100", "--config",
+        ])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("f"))
+        .arg("--plot")
+        .arg(&plot)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let (_, rows) = read_csv(&dir.path().join("f/lrfind.csv"));
+    let smoothed: Vec<f64> = rows.iter().map(|r| r[4].parse().unwrap()).collect();
+    let finite = smoothed.iter().copied().filter(|v| v.is_finite());
+    let (min, max) = finite.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    let start = smoothed[0];
+    assert!(
+        max > start * 1.2,
+        "the test needs a blow-up above the start: {smoothed:?}"
+    );
+    let text = std::fs::read_to_string(&plot).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    // Y tick labels sit left of the plot, one per row: numbers with x < 80 pixels.
+    let ticks: Vec<f64> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter(|n| n.attribute("x").and_then(|x| x.parse::<f64>().ok()) < Some(80.0))
+        .filter_map(|n| n.text()?.trim().parse().ok())
+        .collect();
+    let mut ticks = ticks;
+    ticks.sort_by(f64::total_cmp);
+    let (bottom, top) = (ticks[0], ticks[ticks.len() - 1]);
+    let step = top - ticks[ticks.len() - 2];
+    assert!(top < max, "the blow-up to {max} sets the axis ({ticks:?})");
+    // The axis covers the fall: from the minimum up to the start (within a tick).
+    assert!(
+        top + step >= start && bottom - step <= min,
+        "{min}..{start}: {ticks:?}"
+    );
+    assert!(text.contains("beyond the y range drawn on its edge"));
 }

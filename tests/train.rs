@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
+
 use common::*;
 
 const COLUMNS: &str = "epoch,lr,loss,accuracy,val_loss,val_accuracy,grad_norm,seconds";
@@ -195,14 +197,25 @@ fn require_passes_and_fails_with_exit_4() {
     assert!(stderr_of(&o).contains("val_accuracy"), "{}", stderr_of(&o));
 }
 
+/// A linear model on 100 synthetic rows: hundreds of epochs in well under a second.
+fn quick_linear(dir: &Path, epochs: usize) -> PathBuf {
+    let text = std::fs::read_to_string(repo().join("configs/synthetic_linear.toml")).unwrap();
+    write_config(
+        dir,
+        "lin.toml",
+        &text.replace("epochs = 500", &format!("epochs = {epochs}")),
+    )
+}
+
+fn epoch_lines(err: &str) -> Vec<&str> {
+    err.lines().filter(|l| l.starts_with("epoch ")).collect()
+}
+
 #[test]
-fn progress_is_one_plain_line_per_epoch_when_stderr_is_not_a_terminal() {
+fn without_a_terminal_progress_is_at_most_about_a_line_a_second_plus_the_last_epoch() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(
-        dir.path(),
-        "c.toml",
-        &mnist_config("[model]\nkind = \"mlp\"\nhidden = [8]\n[train]\nepochs = 2\n"),
-    );
+    let cfg = quick_linear(dir.path(), 300);
+    let started = std::time::Instant::now();
     let o = lrtrain()
         .args(["train", "--config"])
         .arg(&cfg)
@@ -210,14 +223,42 @@ fn progress_is_one_plain_line_per_epoch_when_stderr_is_not_a_terminal() {
         .arg(dir.path().join("p"))
         .output()
         .unwrap();
-    assert!(o.status.success());
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(o.status.success(), "{}", stderr_of(&o));
     let err = stderr_of(&o);
-    assert_eq!(
-        err.lines().filter(|l| l.starts_with("epoch ")).count(),
-        2,
+    let lines = epoch_lines(&err);
+    // One a second at most (the run took `seconds`), and the last epoch, counted from 1.
+    assert!(lines.len() as f64 <= seconds + 1.0, "{seconds} s: {err}");
+    assert!(
+        lines.last().unwrap().starts_with("epoch 300/300  lr "),
         "{err}"
     );
     assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn verbose_prints_one_line_per_epoch_counted_from_one_and_quiet_prints_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = quick_linear(dir.path(), 40);
+    let o = lrtrain()
+        .args(["train", "--verbose", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("v"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let err = stderr_of(&o);
+    let lines = epoch_lines(&err);
+    assert_eq!(lines.len(), 40, "{err}");
+    for (i, l) in lines.iter().enumerate() {
+        assert!(l.starts_with(&format!("epoch {}/40  ", i + 1)), "{l}");
+    }
+    // metrics.csv, a file, keeps counting from 0.
+    let (_, rows) = read_csv(&dir.path().join("v/metrics.csv"));
+    assert_eq!(rows[0][0], "0");
+    assert_eq!(rows[39][0], "39");
+
     let o = lrtrain()
         .args(["train", "-q", "--config"])
         .arg(&cfg)
@@ -227,4 +268,50 @@ fn progress_is_one_plain_line_per_epoch_when_stderr_is_not_a_terminal() {
         .unwrap();
     assert!(o.status.success());
     assert!(o.stderr.is_empty(), "{}", stderr_of(&o));
+    let o = lrtrain()
+        .args(["train", "-q", "-v", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--quiet and --verbose exclude each other"
+    );
+}
+
+#[test]
+fn a_diverged_run_names_the_same_epoch_in_its_error_as_its_last_progress_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(
+        dir.path(),
+        "d.toml",
+        &mnist_config("[optimizer]\nkind = \"sgd\"\nlr = 1e6\n[train]\nepochs = 5\n"),
+    );
+    let out = dir.path().join("d");
+    let o = lrtrain()
+        .args(["train", "--verbose", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr_of(&o));
+    let err = stderr_of(&o);
+    let (_, rows) = read_csv(&out.join("metrics.csv"));
+    // The row of the epoch that diverged is kept, 0-based in the file; people read it from 1.
+    let last = rows.len();
+    assert_eq!(rows[last - 1][0], (last - 1).to_string());
+    let lines = epoch_lines(&err);
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with(&format!("epoch {last}/5 ")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("training diverged in epoch {last}:")),
+        "{err}"
+    );
 }

@@ -1,5 +1,6 @@
 //! `lrtrain compare`: train several configs (× seeds) side by side, or read finished runs with
-//! `--from`; print the ranked table, write `compare.csv`, `compare.json` and the charts.
+//! `--from`; print the ranked table, write `compare.csv` (the table), `epochs.csv` (every run's
+//! metrics.csv rows), `compare.json` and the charts.
 //!
 //! Every config is loaded and checked, and every run directory is checked free, before the
 //! first run trains. Runs are handed to `--jobs` worker threads from one queue; each run uses
@@ -20,6 +21,7 @@ use crate::config::{self, LoadedConfig};
 use crate::error::{self, Diverged, RequirementMissed};
 use crate::model::TaskKind;
 use crate::output::{self, summary};
+use crate::progress::Verbosity;
 use crate::require::Requirement;
 use crate::run::{self, RunOptions};
 
@@ -55,7 +57,9 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         write_files(out, &table, &groups, args.quiet)?;
     }
     let printed = match args.format {
-        CompareFormat::Table => export::text::render(&table).into_bytes(),
+        CompareFormat::Table => {
+            export::text::render(&table, export::text::terminal_width()).into_bytes()
+        }
         CompareFormat::Markdown => export::markdown::render(&table).into_bytes(),
         CompareFormat::Csv => export::csv::render(&table)?,
         CompareFormat::Json => export::json::render(&table)?,
@@ -113,7 +117,8 @@ fn train_all(args: &CompareArgs, out: &Path) -> Result<(Vec<Group>, Vec<anyhow::
         );
     }
 
-    let results = execute_all(&jobs, workers, args.force, args.quiet);
+    let verbosity = Verbosity::from_flags(args.quiet, args.verbose);
+    let results = execute_all(&jobs, workers, args.force, verbosity);
     let mut groups: Vec<Group> = names
         .into_iter()
         .map(|name| Group {
@@ -207,7 +212,8 @@ type JobResult = Result<Option<anyhow::Error>>;
 
 /// Trains `jobs` on `workers` threads taking from one queue; one line on stderr as each run
 /// finishes. Results come back in job order whatever order the runs finish in.
-fn execute_all(jobs: &[Job], workers: usize, force: bool, quiet: bool) -> Vec<JobResult> {
+/// With `--verbose`, each run's epochs too, every line prefixed by the run's name and seed.
+fn execute_all(jobs: &[Job], workers: usize, force: bool, verbosity: Verbosity) -> Vec<JobResult> {
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<JobResult>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
@@ -220,12 +226,16 @@ fn execute_all(jobs: &[Job], workers: usize, force: bool, quiet: bool) -> Vec<Jo
                     let opts = RunOptions {
                         out: job.dir.clone(),
                         force,
-                        quiet: true,
+                        verbosity: match verbosity {
+                            Verbosity::Verbose => Verbosity::Verbose,
+                            _ => Verbosity::Quiet,
+                        },
+                        label: format!("{} seed {}: ", job.name, job.seed),
                         threads: Some(job.threads),
                     };
                     let result = run::execute(&job.loaded, &opts);
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if !quiet {
+                    if !verbosity.is_quiet() {
                         eprintln!("[{n}/{}] {}", jobs.len(), describe(job, &result));
                     }
                     if let Ok(mut slot) = slots[i].lock() {
@@ -246,7 +256,8 @@ fn execute_all(jobs: &[Job], workers: usize, force: bool, quiet: bool) -> Vec<Jo
         .collect()
 }
 
-/// `cosine seed 42: completed in 1.23 s, best val_accuracy 0.9585 (epoch 18)`.
+/// `cosine seed 42: completed in 1.23 s, best val_accuracy 0.9585 (epoch 18)`, the epoch
+/// counted from 1 as everywhere a person reads one.
 fn describe(job: &Job, result: &Result<run::RunOutcome>) -> String {
     let head = format!("{} seed {}", job.name, job.seed);
     match result {
@@ -262,7 +273,7 @@ fn describe(job: &Job, result: &Result<run::RunOutcome>) -> String {
                         ", best {} {} (epoch {})",
                         b.metric,
                         export::sig(b.value).0,
-                        b.epoch
+                        b.epoch + 1
                     )
                 })
                 .unwrap_or_default();
@@ -271,12 +282,17 @@ fn describe(job: &Job, result: &Result<run::RunOutcome>) -> String {
     }
 }
 
-/// `compare.csv`, `compare.json` and the charts into `out`.
+/// `compare.csv` (the per-config table, as `--format csv`), `epochs.csv` (every epoch of every
+/// run), `compare.json` and the charts into `out`.
 fn write_files(out: &Path, table: &Table, groups: &[Group], quiet: bool) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    output::write_atomic(&out.join("compare.csv"), &export::long_csv::render(groups)?)?;
+    output::write_atomic(&out.join("compare.csv"), &export::csv::render(table)?)?;
+    output::write_atomic(
+        &out.join("epochs.csv"),
+        &export::epochs_csv::render(groups)?,
+    )?;
     output::write_atomic(&out.join("compare.json"), &export::json::render(table)?)?;
-    let mut written = vec!["compare.csv", "compare.json"];
+    let mut written = vec!["compare.csv", "epochs.csv", "compare.json"];
     match export::plots::render(groups) {
         Ok(charts) => {
             for (name, svg) in charts {

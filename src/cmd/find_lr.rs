@@ -62,6 +62,9 @@ pub struct FindLrArgs {
     /// No progress on stderr (results still go to stdout).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Also one line per step on stderr (step counted from 1, rate, loss, smoothed loss).
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 /// The suggestion the snippet and `--write-config` use. fastai's `lr_find` has defaulted to
@@ -111,6 +114,18 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
             );
         }
         let (curve, shape) = range_test(&loaded, &cfg, range)?;
+        if args.verbose {
+            for p in &curve.points {
+                eprintln!(
+                    "seed {seed}: step {}/{}  lr {:.4e}  loss {:.4}  smoothed {:.4}",
+                    p.step + 1,
+                    range.steps,
+                    p.lr,
+                    p.loss,
+                    p.smoothed
+                );
+            }
+        }
         for p in &curve.points {
             csv_text += &format!(
                 "{seed},{},{},{},{}\n",
@@ -400,6 +415,31 @@ impl Report {
     }
 }
 
+/// The y range worth reading: from the lowest smoothed loss to the highest one before it (the
+/// start and its plateau). The blow-up after the minimum, which can reach 1e10 in one step
+/// before the loss turns NaN, would otherwise squash the fall into a flat line; it is drawn on
+/// the range's edge instead. `None` when no seed has a finite, positive minimum below its start.
+fn informative_range(runs: &[SeedRun]) -> Option<(f64, f64)> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for r in runs {
+        let pts = &r.curve.points;
+        let ok = |v: f64| v.is_finite() && v > 0.0;
+        let Some(min_at) = (0..pts.len())
+            .filter(|&i| ok(pts[i].smoothed))
+            .min_by(|&a, &b| pts[a].smoothed.total_cmp(&pts[b].smoothed))
+        else {
+            continue;
+        };
+        lo = lo.min(pts[min_at].smoothed);
+        for p in &pts[..=min_at] {
+            if ok(p.smoothed) {
+                hi = hi.max(p.smoothed);
+            }
+        }
+    }
+    (lo.is_finite() && hi.is_finite() && lo < hi).then_some((lo, hi))
+}
+
 /// Smoothed loss against rate on a log axis, one curve per seed, a marker per suggestion.
 fn plot(report: &Report, runs: &[SeedRun]) -> Result<String> {
     let mut panel = Panel::new(
@@ -420,11 +460,13 @@ fn plot(report: &Report, runs: &[SeedRun]) -> Result<String> {
     panel.log_y = true;
     panel.series = runs
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let points = r.curve.points.iter().map(|p| (p.lr, p.smoothed)).collect();
-            Series::new(format!("seed {}", r.seed), points)
+            Series::new(format!("seed {}", r.seed), points).styled(i)
         })
         .collect();
+    panel.y_range = informative_range(runs);
     panel.markers = report
         .suggestions
         .iter()

@@ -25,7 +25,7 @@ pub fn run(args: &ResumeArgs) -> Result<()> {
         args.run.clone(),
         false,
         true,
-        args.quiet,
+        crate::progress::Verbosity::from_flags(args.quiet, args.verbose),
         &args.require,
     )
 }

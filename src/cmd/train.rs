@@ -9,6 +9,7 @@ use crate::cli::TrainArgs;
 use crate::config::LoadedConfig;
 use crate::error::RequirementMissed;
 use crate::interrupt;
+use crate::progress::Verbosity;
 use crate::require::Requirement;
 use crate::run::{self, RunOptions};
 
@@ -27,7 +28,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         out,
         args.force,
         args.resume,
-        args.quiet,
+        Verbosity::from_flags(args.quiet, args.verbose),
         &args.require,
     )
 }
@@ -39,7 +40,7 @@ pub fn train_into(
     out: PathBuf,
     force: bool,
     resume: bool,
-    quiet: bool,
+    verbosity: Verbosity,
     require: &[String],
 ) -> Result<()> {
     let requirements = require
@@ -49,7 +50,8 @@ pub fn train_into(
     let opts = RunOptions {
         out,
         force,
-        quiet,
+        verbosity,
+        label: String::new(),
         threads: None,
     };
     interrupt::install();
@@ -60,7 +62,7 @@ pub fn train_into(
     if let Some(err) = outcome.error {
         return Err(err);
     }
-    if !quiet {
+    if !verbosity.is_quiet() {
         eprintln!("wrote {}", outcome.dir.path.display());
     }
     let missed: Vec<String> = requirements

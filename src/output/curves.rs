@@ -23,51 +23,80 @@ pub fn log_reads_better(values: impl IntoIterator<Item = f64>) -> bool {
     hi > 0.0 && hi / lo > 10.0
 }
 
-/// Whole-epoch ticks for short runs (an automatic axis over epochs 0..1 would label 0.1, 0.2, …);
-/// `None` from 12 epochs on, where the automatic ticks are whole numbers anyway.
+/// Whole-epoch ticks 1..=epochs for short runs (an automatic axis over a few epochs would label
+/// 0.5, 1.5, …); `None` from 12 epochs on, where the automatic ticks are whole numbers anyway.
 pub fn epoch_ticks(epochs: usize) -> Option<Vec<(f64, String)>> {
-    (epochs < 12).then(|| (0..epochs).map(|e| (e as f64, e.to_string())).collect())
+    (epochs < 12).then(|| (1..=epochs).map(|e| (e as f64, e.to_string())).collect())
 }
 
-/// `(epoch, value)` for every row that has `metric`; x is the 0-based epoch, as in metrics.csv.
+/// `(epoch, value)` for every row that has `metric`. x counts epochs from 1, as a person does:
+/// epoch k (0-based k − 1 in metrics.csv) spans (k − 1, k] of the axis and its metrics, measured
+/// at its end, sit at x = k.
 pub fn points(rows: &[EpochMetrics], metric: &str) -> Vec<(f64, f64)> {
     rows.iter()
-        .filter_map(|m| m.get(metric).map(|v| (m.epoch as f64, v)))
+        .filter_map(|m| m.get(metric).map(|v| (m.epoch as f64 + 1.0, v)))
         .collect()
+}
+
+/// The rate as it was used: flat over each epoch's span (k − 1, k], a step at every change.
+/// `per_epoch` is `(0-based epoch, rate)`; metrics.csv's `lr` is the rate of an epoch's first
+/// step, exact for `unit = "epoch"` schedules.
+pub fn rate_steps(per_epoch: impl IntoIterator<Item = (usize, f64)>) -> Vec<(f64, f64)> {
+    per_epoch
+        .into_iter()
+        .flat_map(|(e, lr)| [(e as f64, lr), (e as f64 + 1.0, lr)])
+        .collect()
+}
+
+/// Whether the rows end in a non-finite training loss: the run diverged.
+pub fn diverged(rows: &[EpochMetrics]) -> bool {
+    rows.last().is_some_and(|m| !m.loss.is_finite())
 }
 
 /// Loss (training solid, validation dashed), accuracy (for classification) and learning rate.
 pub fn panels(rows: &[EpochMetrics]) -> Vec<Panel> {
     let ticks = epoch_ticks(rows.len());
+    let diverged = diverged(rows);
     let pair = |train: &str, val: &str| {
-        let mut series = vec![Series::new("training", points(rows, train)).with_color(0)];
+        let mut series = vec![
+            Series::new("training", points(rows, train))
+                .with_color(0)
+                .diverged(diverged),
+        ];
         let val_points = points(rows, val);
         if !val_points.is_empty() {
-            series.push(Series::new("validation", val_points).dashed().with_color(1));
+            series.push(
+                Series::new("validation", val_points)
+                    .dashed()
+                    .with_color(1)
+                    .diverged(diverged),
+            );
         }
         series
+    };
+    let epoch_panel = |title: &str, y: &str| Panel {
+        x_ticks: ticks.clone(),
+        x_from: Some(0.0),
+        ..Panel::new(title, "epoch", y)
     };
     let loss = pair("loss", "val_loss");
     let log_loss = log_reads_better(loss.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
     let mut panels = vec![Panel {
         series: loss,
         log_y: log_loss,
-        x_ticks: ticks.clone(),
-        ..Panel::new("Loss", "epoch", "loss")
+        ..epoch_panel("Loss", "loss")
     }];
     if rows.iter().any(|m| m.accuracy.is_some()) {
         panels.push(Panel {
             series: pair("accuracy", "val_accuracy"),
-            x_ticks: ticks.clone(),
-            ..Panel::new("Accuracy", "epoch", "accuracy")
+            ..epoch_panel("Accuracy", "accuracy")
         });
     }
-    let lr = points(rows, "lr");
+    let lr = rate_steps(rows.iter().map(|m| (m.epoch, m.lr)));
     panels.push(Panel {
         log_y: log_reads_better(lr.iter().map(|p| p.1)),
         series: vec![Series::new("", lr).with_color(0)],
-        x_ticks: ticks,
-        ..Panel::new("Learning rate (first step of each epoch)", "epoch", "lr")
+        ..epoch_panel("Learning rate (each epoch's first step)", "lr")
     });
     panels
 }
@@ -137,5 +166,24 @@ mod tests {
         ];
         let svg = svg(&rows).unwrap();
         assert!(svg.contains("not shown"), "a note says what was skipped");
+    }
+
+    #[test]
+    fn epochs_read_from_one_and_the_rate_is_a_step_per_epoch() {
+        let rows = [
+            row(0, 2.0, None, None),
+            row(1, 1.0, None, None),
+            row(2, 0.5, None, None),
+        ];
+        assert_eq!(points(&rows, "loss"), [(1.0, 2.0), (2.0, 1.0), (3.0, 0.5)]);
+        let p = panels(&rows);
+        let lr = &p.last().unwrap().series[0].points;
+        // 0.1, 0.05, 0.0333…: each held flat over its epoch's span.
+        assert_eq!(lr.len(), 6);
+        assert_eq!(lr[0], (0.0, 0.1));
+        assert_eq!(lr[1], (1.0, 0.1));
+        assert_eq!(lr[2], (1.0, 0.05));
+        assert_eq!(lr[5].0, 3.0);
+        assert_eq!(epoch_ticks(3).unwrap()[0], (1.0, "1".to_string()));
     }
 }

@@ -6,16 +6,19 @@ use crate::compare::Table;
 pub fn render(t: &Table) -> String {
     let cols = columns(t);
     let row = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
-    let mut out = row(cols.iter().map(|c| c.0.clone()).collect());
+    let mut out = row(cols.iter().map(|c| c.header.clone()).collect());
     out += &row(cols
         .iter()
-        .map(|c| match c.1 {
+        .map(|c| match c.align {
             Align::Left => ":---".to_string(),
             Align::Right => "---:".to_string(),
         })
         .collect());
     for i in 0..t.rows.len() {
-        out += &row(cols.iter().map(|c| c.2[i].replace('|', "\\|")).collect());
+        out += &row(cols
+            .iter()
+            .map(|c| c.cells[i].replace('|', "\\|"))
+            .collect());
     }
     out + "\n" + &verdict(t) + "\n"
 }

@@ -3,8 +3,8 @@
 //! `csv` and `json` keep every digit (Rust's shortest round-trip form) for scripts.
 
 pub mod csv;
+pub mod epochs_csv;
 pub mod json;
-pub mod long_csv;
 pub mod markdown;
 pub mod plots;
 pub mod text;
@@ -69,12 +69,14 @@ pub fn median(values: &[Option<usize>]) -> Option<usize> {
     v.get(v.len().saturating_sub(1) / 2).copied()
 }
 
-/// An epoch over seeds: the value, or the median and how many seeds have one (`4 (2/3)`).
+/// An epoch over seeds, for a person: counted from 1 (the 0-based epoch of metrics.csv plus 1),
+/// the value, or the median and how many seeds have one (`4 (2/3)`).
 pub fn epoch_cell(values: &[Option<usize>]) -> String {
     let Some(m) = median(values) else {
         return "—".into();
     };
     let have = values.iter().flatten().count();
+    let m = m + 1;
     if have == values.len() {
         m.to_string()
     } else {
@@ -89,59 +91,116 @@ pub enum Align {
     Right,
 }
 
-/// The columns of the human-readable forms: header, alignment, and a cell per row. Epochs are
-/// 0-based, as in metrics.csv; the target's column appears only with a target.
-pub fn columns(t: &Table) -> Vec<(String, Align, Vec<String>)> {
+/// One column of the human-readable forms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub header: String,
+    /// A shorter header for a narrow terminal (`best val_acc`); the header when none is shorter.
+    pub short: String,
+    pub align: Align,
+    /// One cell per row.
+    pub cells: Vec<String>,
+    /// 0: always shown; otherwise the order in which a narrow terminal hides it (highest first).
+    pub drop_order: u8,
+}
+
+impl Column {
+    fn new(header: String, align: Align, cells: Vec<String>, drop_order: u8) -> Column {
+        Column {
+            short: abbreviate(&header),
+            header,
+            align,
+            cells,
+            drop_order,
+        }
+    }
+}
+
+/// The header with the long words of metric names shortened.
+fn abbreviate(header: &str) -> String {
+    header
+        .replace("accuracy", "acc")
+        .replace("optimizer", "optim")
+        .replace("schedule", "sched")
+        .replace("seconds", "secs")
+}
+
+/// The columns of the human-readable forms, in order. Epochs count from 1 (csv and json keep
+/// metrics.csv's 0-based ones); the target's column appears only with a target; with `--metric
+/// loss` the final training loss is the metric's own column, not a second one.
+/// What a narrow terminal hides first: seconds, the optimizer and schedule names (the run's name
+/// usually says them), the final training loss, the best epoch, the final value, the target.
+pub fn columns(t: &Table) -> Vec<Column> {
     let cells = |f: &dyn Fn(&Row) -> String| t.rows.iter().map(f).collect::<Vec<_>>();
     let m = &t.metric;
     let mut cols = vec![
-        ("rank".into(), Align::Right, cells(&|r| r.rank.to_string())),
-        ("run".into(), Align::Left, cells(&|r| r.run.clone())),
-        (
+        Column::new(
+            "rank".into(),
+            Align::Right,
+            cells(&|r| r.rank.to_string()),
+            0,
+        ),
+        Column::new("run".into(), Align::Left, cells(&|r| r.run.clone()), 0),
+        Column::new(
             "optimizer".into(),
             Align::Left,
             cells(&|r| r.optimizer.clone()),
+            8,
         ),
-        (
+        Column::new(
             "schedule".into(),
             Align::Left,
             cells(&|r| r.schedule.clone()),
+            7,
         ),
-        (
+        Column::new(
             format!("best {m}"),
             Align::Right,
             cells(&|r| stat_cell(&r.best)),
+            0,
         ),
-        (
+        Column::new(
             "best epoch".into(),
             Align::Right,
             cells(&|r| epoch_cell(&r.best_epoch)),
+            5,
         ),
-        (
+        Column::new(
             format!("final {m}"),
             Align::Right,
             cells(&|r| stat_cell(&r.final_value)),
+            4,
         ),
-        (
+    ];
+    if m != "loss" {
+        cols.push(Column::new(
             "final loss".into(),
             Align::Right,
             cells(&|r| stat_cell(&r.final_loss)),
-        ),
-    ];
+            6,
+        ));
+    }
     if let Some(target) = t.target {
         let op = if t.higher_is_better { "≥" } else { "≤" };
-        cols.push((
+        cols.push(Column::new(
             format!("epoch {op}{target}"),
             Align::Right,
             cells(&|r| epoch_cell(&r.target_epoch)),
+            3,
         ));
     }
-    cols.push((
+    cols.push(Column::new(
         "seconds".into(),
         Align::Right,
         cells(&|r| seconds_cell(&r.seconds)),
+        9,
     ));
-    cols.push(("status".into(), Align::Left, cells(&status_cell)));
+    cols.push(Column::new(
+        "status".into(),
+        Align::Left,
+        cells(&status_cell),
+        0,
+    ));
     cols
 }
 
@@ -214,9 +273,10 @@ mod tests {
 
     #[test]
     fn epochs_over_seeds_show_the_median_and_how_many_reached_it() {
-        assert_eq!(epoch_cell(&[Some(3)]), "3");
-        assert_eq!(epoch_cell(&[Some(5), Some(3), Some(9)]), "5");
-        assert_eq!(epoch_cell(&[Some(4), None, Some(2)]), "2 (2/3)");
+        // 0-based in, 1-based out.
+        assert_eq!(epoch_cell(&[Some(3)]), "4");
+        assert_eq!(epoch_cell(&[Some(5), Some(3), Some(9)]), "6");
+        assert_eq!(epoch_cell(&[Some(4), None, Some(2)]), "3 (2/3)");
         assert_eq!(epoch_cell(&[None]), "—");
     }
 }

@@ -13,9 +13,16 @@
 //!   of consecutive points, so a 100,000-step curve is a small SVG whose spikes stay visible.
 //! - A single value is widened into an interval; an empty panel draws empty axes and says so.
 //! - Colours come from the Okabe-Ito palette (distinguishable with the common colour-vision
-//!   deficiencies), picked by `Series::color`, else by the series' index; they repeat after 8.
-//! - A legend is drawn when more than one series has a name, in the corner of the plot where it
-//!   covers the fewest curve points, on a white background.
+//!   deficiencies), picked by `Series::color`, else by the series' index. [`Series::styled`]
+//!   gives the k-th of 32 distinct colour × dash combinations (8 colours, then each again
+//!   long-dashed, dotted, dashed), so a ninth run does not repeat the first one's line.
+//! - A legend is drawn when more than one series has a name, to the right of the plot area (never
+//!   over a curve), one entry per named series with a sample of its line.
+//! - The y axis spans the finite values of the series that did not diverge ([`Series::diverged`]),
+//!   or [`Panel::y_range`] when given: a diverged run's blow-up (1e77) does not flatten the other
+//!   curves. A diverged series is drawn up to where it leaves the axis (or ends) and marked there
+//!   with a cross and "diverged"; other points beyond the range are drawn on its edge, and a note
+//!   says how many.
 
 mod axis;
 mod data;
@@ -31,12 +38,40 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use axis::Axis;
 
 /// How a series' line is drawn: compare plots draw training solid and validation dashed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum LineStyle {
     #[default]
     Solid,
+    /// Dashes of 8 pixels, gaps of 5.
     Dashed,
+    /// Dots of 2 pixels, gaps of 4.
+    Dotted,
+    /// Dashes of 16 pixels, gaps of 6.
+    LongDashed,
 }
+
+impl LineStyle {
+    /// (dash, gap) in pixels; `None` for a solid line.
+    fn pattern(self) -> Option<(u32, u32)> {
+        match self {
+            LineStyle::Solid => None,
+            LineStyle::Dashed => Some((8, 5)),
+            LineStyle::Dotted => Some((2, 4)),
+            LineStyle::LongDashed => Some((16, 6)),
+        }
+    }
+}
+
+/// The dash patterns [`Series::styled`] cycles through after the 8 colours, most legible first.
+const STYLE_CYCLE: [LineStyle; 4] = [
+    LineStyle::Solid,
+    LineStyle::LongDashed,
+    LineStyle::Dotted,
+    LineStyle::Dashed,
+];
+
+/// How many series [`Series::styled`] keeps apart before a combination repeats.
+pub const DISTINCT_STYLES: usize = PALETTE.len() * STYLE_CYCLE.len();
 
 /// One curve: `(x, y)` points joined in the order given.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -48,6 +83,9 @@ pub struct Series {
     /// Palette index; a run's training and validation series share one. `None`: the series'
     /// index in its panel.
     pub color: Option<usize>,
+    /// The run behind it diverged: it does not set the y range, and where it ends (or leaves
+    /// the axis) is marked.
+    pub diverged: bool,
 }
 
 impl Series {
@@ -66,6 +104,20 @@ impl Series {
 
     pub fn with_color(mut self, palette_index: usize) -> Series {
         self.color = Some(palette_index);
+        self
+    }
+
+    /// The `k`-th of [`DISTINCT_STYLES`] colour × dash combinations: colour `k mod 8`, then a
+    /// dash pattern for each further round of 8.
+    pub fn styled(mut self, k: usize) -> Series {
+        self.color = Some(k % PALETTE.len());
+        self.style = STYLE_CYCLE[(k / PALETTE.len()) % STYLE_CYCLE.len()];
+        self
+    }
+
+    /// Marks the series as a diverged run's.
+    pub fn diverged(mut self, diverged: bool) -> Series {
+        self.diverged = diverged;
         self
     }
 }
@@ -90,6 +142,12 @@ pub struct Panel {
     /// Replaces the automatic x ticks, e.g. epoch boundaries on a per-step axis: `(x, text)`.
     /// When they are too many to label, every k-th keeps its text and the rest draw grid lines.
     pub x_ticks: Option<Vec<(f64, String)>>,
+    /// The x axis reaches at least down to this value (epoch panels start at 0, where the
+    /// first epoch's rate starts).
+    pub x_from: Option<f64>,
+    /// The y range to show, in data units, instead of the data's extent (find-lr shows the
+    /// informative part and cuts the final blow-up).
+    pub y_range: Option<(f64, f64)>,
 }
 
 impl Panel {
@@ -187,6 +245,9 @@ const TITLE_H: u32 = 34;
 const X_AREA: u32 = 52;
 const NOTE_H: u32 = 17;
 const LINE_WIDTH: u32 = 2;
+/// Length of a legend entry's line sample, and the height of one entry.
+const LEGEND_SAMPLE: u32 = 30;
+const LEGEND_ROW: i32 = 19;
 const GRID_BOLD: RGBColor = RGBColor(0xD9, 0xD9, 0xD9);
 const GRID_LIGHT: RGBColor = RGBColor(0xF0, 0xF0, 0xF0);
 const MARKER_COLOR: RGBColor = RGBColor(0x44, 0x44, 0x44);
@@ -201,6 +262,11 @@ struct Prepared {
     series: Vec<Vec<(f64, f64)>>,
     markers: Vec<(f64, String)>,
     x_ticks: Option<Vec<(f64, String)>>,
+    x_from: Option<f64>,
+    /// The y extent the axis must cover (plotting space), before widening.
+    y_extent: Option<(f64, f64)>,
+    /// Where diverged series were cut or ended (plotting space), in their series' index.
+    diverged_at: Vec<(usize, (f64, f64))>,
     notes: Vec<String>,
 }
 
@@ -249,6 +315,14 @@ fn prepare(panel: &Panel) -> Prepared {
     if series.iter().all(|s| s.is_empty()) {
         notes.push("no data to plot".to_string());
     }
+    let y_extent = y_extent(panel, &series, log_y);
+    let (series, diverged_at, clipped) = clip(panel, series, y_extent);
+    if clipped > 0 {
+        notes.push(format!(
+            "{} beyond the y range drawn on its edge",
+            count(clipped, "point")
+        ));
+    }
     let mut markers = Vec::new();
     for m in &panel.markers {
         if m.x.is_finite() && (!log_x || m.x > 0.0) {
@@ -270,8 +344,78 @@ fn prepare(panel: &Panel) -> Prepared {
         series,
         markers,
         x_ticks,
+        x_from: panel
+            .x_from
+            .filter(|x| x.is_finite() && (!log_x || *x > 0.0))
+            .map(|x| data::to_axis(x, log_x)),
+        y_extent,
+        diverged_at,
         notes,
     }
+}
+
+/// The y values the axis must show (plotting space): `Panel::y_range` when given; else the
+/// series that did not diverge; else, when every series diverged, each one without its last
+/// point (the blow-up before the NaN) if that leaves any.
+fn y_extent(panel: &Panel, series: &[Vec<(f64, f64)>], log_y: bool) -> Option<(f64, f64)> {
+    if let Some((lo, hi)) = panel.y_range {
+        let ok = |v: f64| v.is_finite() && (!log_y || v > 0.0);
+        if ok(lo) && ok(hi) && lo < hi {
+            return Some((data::to_axis(lo, log_y), data::to_axis(hi, log_y)));
+        }
+    }
+    type Keep<'a> = &'a dyn Fn(&Series, &Vec<(f64, f64)>) -> Vec<f64>;
+    let ys = |keep: Keep<'_>| {
+        axis::extent(
+            panel
+                .series
+                .iter()
+                .zip(series)
+                .flat_map(|(s, pts)| keep(s, pts)),
+        )
+    };
+    ys(&|s, pts| match s.diverged {
+        false => pts.iter().map(|p| p.1).collect(),
+        true => Vec::new(),
+    })
+    .or_else(|| ys(&|_, pts| pts.iter().rev().skip(1).map(|p| p.1).collect()))
+    .or_else(|| ys(&|_, pts| pts.iter().map(|p| p.1).collect()))
+}
+
+/// Fits the series into the y extent: a diverged series ends at the first point beyond it
+/// (drawn on the edge) and is marked there or at its last point; other points beyond it are
+/// drawn on the edge and counted.
+type Clipped = (Vec<Vec<(f64, f64)>>, Vec<(usize, (f64, f64))>, usize);
+fn clip(panel: &Panel, series: Vec<Vec<(f64, f64)>>, extent: Option<(f64, f64)>) -> Clipped {
+    let (lo, hi) = extent.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+    let mut marks = Vec::new();
+    let mut clipped = 0;
+    let out = panel
+        .series
+        .iter()
+        .zip(series)
+        .enumerate()
+        .map(|(i, (s, mut pts))| {
+            if s.diverged {
+                if let Some(cut) = pts.iter().position(|p| p.1 < lo || p.1 > hi) {
+                    pts.truncate(cut + 1);
+                    pts[cut].1 = pts[cut].1.clamp(lo, hi);
+                }
+                if let Some(&last) = pts.last() {
+                    marks.push((i, last));
+                }
+            } else {
+                for p in &mut pts {
+                    if p.1 < lo || p.1 > hi {
+                        p.1 = p.1.clamp(lo, hi);
+                        clipped += 1;
+                    }
+                }
+            }
+            pts
+        })
+        .collect();
+    (out, marks, clipped)
 }
 
 fn count(n: usize, noun: &str) -> String {
@@ -298,11 +442,7 @@ impl Layout {
         let title_h = if panel.title.is_empty() { 0 } else { TITLE_H };
         let bottom = MARGIN + NOTE_H * p.notes.len() as u32;
         let plot_h = h.saturating_sub(MARGIN + title_h + X_AREA + bottom).max(40);
-        let (y_lo, y_hi) = axis::widen(
-            axis::extent(p.series.iter().flatten().map(|pt| pt.1)),
-            p.log_y,
-            0.05,
-        );
+        let (y_lo, y_hi) = axis::widen(p.y_extent, p.log_y, 0.05);
         let y = Axis::auto(y_lo, y_hi, p.log_y, (plot_h / 40).clamp(2, 10) as usize);
         // Tick labels, a gap, and the rotated axis description.
         let y_area = y.widest_label() as u32 * CHAR_W + 40;
@@ -322,7 +462,24 @@ fn draw_panel(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
 ) -> Result<()> {
     let (w, h) = area.dim_in_pixel();
-    let plot_w = w.saturating_sub(MARGIN + y_area + MARGIN_RIGHT).max(40);
+    let named: Vec<usize> = (0..panel.series.len())
+        .filter(|&i| !panel.series[i].name.is_empty())
+        .collect();
+    // The legend gets its own column right of the plot, so it never covers a curve.
+    let legend_w = match named.len() {
+        0 | 1 => 0,
+        _ => {
+            let widest = named
+                .iter()
+                .map(|&i| panel.series[i].name.chars().count())
+                .max()
+                .unwrap_or(0) as u32;
+            (LEGEND_SAMPLE + 14 + widest * CHAR_W).min(w / 3)
+        }
+    };
+    let plot_w = w
+        .saturating_sub(MARGIN + y_area + MARGIN_RIGHT + legend_w)
+        .max(40);
     let x = x_axis(&p, plot_w);
     if !(x.hi - x.lo).is_finite() || !(y.hi - y.lo).is_finite() {
         bail!(
@@ -334,7 +491,7 @@ fn draw_panel(
     builder
         .margin_top(MARGIN)
         .margin_left(MARGIN)
-        .margin_right(MARGIN_RIGHT)
+        .margin_right(MARGIN_RIGHT + legend_w)
         .margin_bottom(bottom)
         .x_label_area_size(X_AREA)
         .y_label_area_size(y_area);
@@ -353,31 +510,32 @@ fn draw_panel(
         .draw()?;
 
     for (i, (series, points)) in panel.series.iter().zip(&p.series).enumerate() {
-        let color = PALETTE[series.color.unwrap_or(i) % PALETTE.len()];
-        let style = ShapeStyle::from(color).stroke_width(LINE_WIDTH);
-        let anno = match series.style {
-            LineStyle::Solid => {
-                chart.draw_series(LineSeries::new(points.iter().copied(), style))?
-            }
-            LineStyle::Dashed => {
-                chart.draw_series(DashedLineSeries::new(points.iter().copied(), 8, 5, style))?
-            }
+        let style = line_style(series, i);
+        match series.style.pattern() {
+            None => chart.draw_series(LineSeries::new(points.iter().copied(), style))?,
+            Some((dash, gap)) => chart.draw_series(DashedLineSeries::new(
+                points.iter().copied(),
+                dash,
+                gap,
+                style,
+            ))?,
         };
-        if !series.name.is_empty() {
-            anno.label(series.name.as_str());
-            match series.style {
-                LineStyle::Solid => {
-                    anno.legend(move |(lx, ly)| PathElement::new([(lx, ly), (lx + 26, ly)], style))
-                }
-                LineStyle::Dashed => anno.legend(move |(lx, ly)| {
-                    DashedPathElement::new([(lx, ly), (lx + 26, ly)], 8, 5, style)
-                }),
-            };
-        }
         // A line through one point draws nothing: show the point itself.
         if let [only] = points.as_slice() {
             chart.draw_series(std::iter::once(Circle::new(*only, 4, style.filled())))?;
         }
+    }
+    for &(i, at) in &p.diverged_at {
+        let style = line_style(&panel.series[i], i);
+        let text = (FONT, NOTE_SIZE)
+            .into_font()
+            .color(&style.color)
+            .pos(Pos::new(HPos::Right, VPos::Bottom));
+        chart.draw_series(std::iter::once(
+            EmptyElement::at(at)
+                + Cross::new((0, 0), 6, style)
+                + Text::new("diverged", (-6, -6), text),
+        ))?;
     }
 
     let marker_style = ShapeStyle::from(MARKER_COLOR).stroke_width(1);
@@ -405,32 +563,33 @@ fn draw_panel(
         ))?;
     }
 
-    let named: Vec<&str> = panel
-        .series
-        .iter()
-        .map(|s| s.name.as_str())
-        .filter(|n| !n.is_empty())
-        .collect();
-    if named.len() > 1 {
-        let (pw, ph) = chart.plotting_area().dim_in_pixel();
-        let widest = named.iter().map(|n| n.chars().count()).max().unwrap_or(0) as f64;
-        let legend_w = widest * CHAR_W as f64 + 60.0;
-        let legend_h = named.len() as f64 * 19.0 + 20.0;
-        let corner = legend_corner(
-            &p,
-            &x,
-            &y,
-            (legend_w / pw.max(1) as f64, legend_h / ph.max(1) as f64),
-        );
-        chart
-            .configure_series_labels()
-            .position(corner)
-            .margin(8)
-            .legend_area_size(34)
-            .label_font((FONT, TICK_SIZE))
-            .background_style(WHITE.mix(0.9))
-            .border_style(GRID_BOLD)
-            .draw()?;
+    if legend_w > 0 {
+        // Entries top-down from the plot's top edge, right of its right edge.
+        let (px, py) = chart.plotting_area().get_base_pixel();
+        let (pw, _) = chart.plotting_area().dim_in_pixel();
+        let (ax, ay) = area.get_base_pixel();
+        let left = px - ax + pw as i32 + MARGIN as i32;
+        let label = (FONT, TICK_SIZE)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        for (row, &i) in named.iter().enumerate() {
+            let series = &panel.series[i];
+            let style = line_style(series, i);
+            let y = py - ay + 10 + LEGEND_ROW * row as i32;
+            let sample = [(left, y), (left + LEGEND_SAMPLE as i32, y)];
+            match series.style.pattern() {
+                None => area.draw(&PathElement::new(sample, style))?,
+                Some((dash, gap)) => {
+                    area.draw(&DashedPathElement::new(sample, dash, gap, style))?
+                }
+            }
+            area.draw(&Text::new(
+                series.name.clone(),
+                (left + LEGEND_SAMPLE as i32 + 6, y),
+                label.clone(),
+            ))?;
+        }
     }
 
     let note_style = (FONT, NOTE_SIZE)
@@ -448,9 +607,15 @@ fn draw_panel(
     Ok(())
 }
 
+/// A series' colour and stroke.
+fn line_style(series: &Series, index: usize) -> ShapeStyle {
+    let color = PALETTE[series.color.unwrap_or(index) % PALETTE.len()];
+    ShapeStyle::from(color).stroke_width(LINE_WIDTH)
+}
+
 /// The x axis: caller-given ticks, or automatic ones thinned until their labels fit `plot_w`.
 fn x_axis(p: &Prepared, plot_w: u32) -> Axis {
-    let custom = p.x_ticks.iter().flatten().map(|t| t.0);
+    let custom = p.x_ticks.iter().flatten().map(|t| t.0).chain(p.x_from);
     let data = p.series.iter().flatten().map(|pt| pt.0);
     let markers = p.markers.iter().map(|m| m.0);
     let (lo, hi) = axis::widen(
@@ -472,58 +637,6 @@ fn x_axis(p: &Prepared, plot_w: u32) -> Axis {
         }
         target -= 1;
     }
-}
-
-/// The corner whose legend-sized box covers the fewest points of the curves and marker lines
-/// (sampled along each segment, so a line crossing the corner counts), upper right on a tie.
-/// `box_frac` is the legend's size as a fraction of the plot's width and height.
-fn legend_corner(p: &Prepared, x: &Axis, y: &Axis, box_frac: (f64, f64)) -> SeriesLabelPosition {
-    let corners = [
-        (SeriesLabelPosition::UpperRight, true, true),
-        (SeriesLabelPosition::UpperLeft, false, true),
-        (SeriesLabelPosition::LowerRight, true, false),
-        (SeriesLabelPosition::LowerLeft, false, false),
-    ];
-    let mut counts = [0usize; 4];
-    let mut visit = |px: f64, py: f64| {
-        let fx = (px - x.lo) / (x.hi - x.lo);
-        let fy = (py - y.lo) / (y.hi - y.lo);
-        for (c, &(_, right, upper)) in counts.iter_mut().zip(&corners) {
-            let in_x = if right {
-                fx >= 1.0 - box_frac.0
-            } else {
-                fx <= box_frac.0
-            };
-            let in_y = if upper {
-                fy >= 1.0 - box_frac.1
-            } else {
-                fy <= box_frac.1
-            };
-            *c += usize::from(in_x && in_y);
-        }
-    };
-    let marker_lines = p.markers.iter().map(|m| vec![(m.0, y.lo), (m.0, y.hi)]);
-    for line in p.series.iter().cloned().chain(marker_lines) {
-        // Long series are dense enough as they are; short ones are sampled between points.
-        let samples = if line.len() >= 500 { 1 } else { 16 };
-        if let [only] = line.as_slice() {
-            visit(only.0, only.1);
-        }
-        for seg in line.windows(2) {
-            for k in 0..samples {
-                let t = k as f64 / samples as f64;
-                visit(
-                    seg[0].0 + t * (seg[1].0 - seg[0].0),
-                    seg[0].1 + t * (seg[1].1 - seg[0].1),
-                );
-            }
-        }
-        if let Some(last) = line.last() {
-            visit(last.0, last.1);
-        }
-    }
-    let best = (0..4).min_by_key(|&i| (counts[i], i)).unwrap_or(0);
-    corners[best].0.clone()
 }
 
 #[cfg(test)]
@@ -885,23 +998,6 @@ mod tests {
         let many = vec![Panel::default(); 1000];
         let err = render_svg(&many, 800, 400).unwrap_err();
         assert!(format!("{err}").contains("too large"), "{err}");
-    }
-
-    #[test]
-    fn the_legend_moves_away_from_the_curves() {
-        // Rising curves fill the upper right, so the legend goes elsewhere.
-        let rising = |k: f64| (0..20).map(|i| (i as f64, k * i as f64)).collect();
-        let p = prepare(&one(vec![
-            Series::new("a", rising(1.0)),
-            Series::new("b", rising(0.9)),
-        ]));
-        let x = Axis::auto(0.0, 19.0, false, 5);
-        let y = Axis::auto(0.0, 19.0, false, 5);
-        let corner = legend_corner(&p, &x, &y, (0.3, 0.2));
-        assert!(!matches!(
-            corner,
-            SeriesLabelPosition::UpperRight | SeriesLabelPosition::LowerLeft
-        ));
     }
 
     /// Writes sample charts for a person to look at (convert with `rsvg-convert`):

@@ -1,5 +1,6 @@
-//! `compare.csv`: every epoch of every run in long form, `run,seed,` then the metrics.csv
-//! columns, runs in the table's order.
+//! `epochs.csv`: every epoch of every run in long form, `run,seed,` then the metrics.csv columns
+//! (epochs 0-based, as there), runs in the table's order. Loads in pandas as one frame:
+//! `pd.read_csv("epochs.csv").groupby(["run", "epoch"])`.
 
 use anyhow::Result;
 
@@ -7,6 +8,7 @@ use crate::compare::Group;
 use crate::metrics::COLUMNS;
 use crate::output::csv::fields;
 
+/// The CSV bytes, header first.
 pub fn render(groups: &[Group]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["run", "seed"];
