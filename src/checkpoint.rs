@@ -27,7 +27,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::config::RunConfig;
+use crate::config::{LoadedConfig, RunConfig};
 use crate::error::UsageError;
 
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
@@ -62,6 +62,13 @@ pub struct Checkpoint {
 pub fn config_hash(cfg: &RunConfig) -> u64 {
     let text = toml::to_string(&comparable(cfg)).unwrap_or_default();
     fnv1a(text.as_bytes())
+}
+
+/// True when a checkpoint.bin or params.bin carrying `hash` was written for `loaded`: by this
+/// lrtrain (the hash of the resolved config, whose paths are absolute, so the same from any
+/// working directory) or, for a run directory of lrtrain 0.1, by that version.
+pub fn belongs_to(hash: u64, loaded: &LoadedConfig) -> bool {
+    hash == config_hash(&loaded.config) || loaded.legacy_hash == Some(hash)
 }
 
 /// The config with the keys that may change on resume blanked out.

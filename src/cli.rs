@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "lrtrain",
     version,
     about = "Train small dense networks from a TOML config and study learning-rate schedules",
-    after_help = "Examples:\n  lrtrain train --config configs/mnist.toml\n  lrtrain train --config configs/mnist.toml --set optimizer.lr=0.01 --epochs 5 --out runs/fast\n  lrtrain check --config configs/linear.toml\n  lrtrain schedule --config configs/schedules/cosine.toml --plot cosine.svg\n  lrtrain compare configs/schedules/step.toml configs/schedules/cosine.toml --out runs/cmp\n  lrtrain find-lr --config configs/mnist.toml --plot lr.svg\n  lrtrain eval --run runs/mnist\n\nExit codes: 0 done, 1 I/O or internal failure, 2 bad usage/config/data, 3 diverged,\n4 a --require bar was missed, 130 interrupted."
+    after_help = "Examples:\n  lrtrain train --config configs/mnist.toml\n  lrtrain train --config configs/mnist.toml --set optimizer.lr=0.01 --epochs 5 --out runs/fast\n  lrtrain check --config configs/linear.toml\n  lrtrain schedule --config configs/schedules/cosine.toml --plot cosine.svg\n  lrtrain compare configs/schedules/step.toml configs/schedules/cosine.toml --out runs/cmp\n  lrtrain find-lr --config configs/mnist.toml --plot lr.svg\n  lrtrain eval --run runs/mnist\n\nExit codes: 0 done, 1 I/O or internal failure, 2 bad usage/config/data, 3 diverged,\n4 a --require bar was missed, 130 interrupted by SIGINT, 143 by SIGTERM."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -17,6 +17,7 @@ use crate::data::{self, DataConfig};
 use crate::error::UsageError;
 use crate::model::ModelConfig;
 use crate::optim::OptimizerConfig;
+use crate::paths;
 use crate::schedule::ScheduleConfig;
 
 /// Upper bounds that keep a typo (`epochs = 10000000000`) from running for a lifetime or
@@ -144,28 +145,41 @@ impl<'de> Deserialize<'de> for BatchSize {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputConfig {
     /// The run directory (`--out` wins; default `runs/<config file stem>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dir: Option<PathBuf>,
-    /// Write `checkpoint.bin` every this many epochs (and after the last); 0 = never.
-    #[serde(default = "default_checkpoint_every")]
-    pub checkpoint_every: usize,
+    /// When `checkpoint.bin` is written: see [`CheckpointPolicy`]. Unset (the default) stays
+    /// unset in the resolved config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_every: Option<usize>,
 }
 
-/// Every epoch: a checkpoint of the MNIST model (101,770 parameters, SGD momentum) is 0.8 MB
-/// and takes a few milliseconds to write, against ~0.2 s for the epoch itself.
-fn default_checkpoint_every() -> usize {
-    1
+/// How often a run writes `checkpoint.bin` (`[output] checkpoint_every`). Every policy also
+/// writes one after the last epoch, and on an interrupt the last complete epoch's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointPolicy {
+    /// Unset: whenever at least this long has passed since the last checkpoint (or the start).
+    /// A run of thousands of tiny epochs otherwise spends nearly all its time syncing files,
+    /// while a slow epoch still gets its checkpoint as soon as it ends.
+    Every(std::time::Duration),
+    /// `checkpoint_every = N > 0`: every N epochs.
+    Epochs(usize),
+    /// `checkpoint_every = 0`: never.
+    Never,
 }
 
-impl Default for OutputConfig {
-    fn default() -> Self {
-        OutputConfig {
-            dir: None,
-            checkpoint_every: default_checkpoint_every(),
+/// The time-based default of [`CheckpointPolicy`] (SPEC "Checkpoints").
+pub const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl OutputConfig {
+    pub fn checkpoint_policy(&self) -> CheckpointPolicy {
+        match self.checkpoint_every {
+            None => CheckpointPolicy::Every(CHECKPOINT_INTERVAL),
+            Some(0) => CheckpointPolicy::Never,
+            Some(n) => CheckpointPolicy::Epochs(n),
         }
     }
 }
@@ -175,22 +189,33 @@ impl Default for OutputConfig {
 pub struct LoadedConfig {
     pub config: RunConfig,
     pub path: PathBuf,
+    /// For a run directory written by lrtrain 0.1 with relative paths (see [`load_run`]): the
+    /// config hash its checkpoint.bin and params.bin carry, accepted beside the current one.
+    pub legacy_hash: Option<u64>,
 }
 
 impl LoadedConfig {
-    /// `--out`, else `output.dir`, else `runs/<config file stem>`.
+    /// `--out` (against the current directory), else `output.dir` (against the config's
+    /// directory, resolved when loading), else `runs/<config file stem>` (against the current
+    /// directory); always absolute.
     pub fn run_dir(&self, out: Option<&Path>) -> PathBuf {
         if let Some(out) = out {
-            return out.to_path_buf();
+            return paths::absolute(out);
         }
         if let Some(dir) = &self.config.output.dir {
-            return dir.clone();
+            return paths::absolute(dir);
         }
         let stem = self
             .path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned());
-        Path::new("runs").join(stem.unwrap_or_else(|| "run".into()))
+        paths::absolute(&Path::new("runs").join(stem.unwrap_or_else(|| "run".into())))
+    }
+
+    /// The config file's absolute path, for what is written into files (lrfind.json,
+    /// `--write-config`'s header); messages keep the path as the user gave it.
+    pub fn absolute_path(&self) -> PathBuf {
+        paths::absolute(&self.path)
     }
 
     /// A usage error (exit 2) that names this config file, for errors found after loading
@@ -209,6 +234,73 @@ impl LoadedConfig {
 /// as a string), and validates. Every error is a `UsageError` naming the file and, where it can,
 /// the line and the key path.
 pub fn load(path: &Path, overrides: &[String]) -> Result<LoadedConfig> {
+    // Absolute, so that what the config names does not depend on where lrtrain runs from and
+    // the run's config.toml (and every hash of it) is the same from any working directory.
+    let base = paths::absolute(path.parent().unwrap_or(Path::new("")));
+    load_from(path, overrides, Some(&base))
+}
+
+/// Loads the `config.toml` of the run directory `dir` (`resume`, `eval`). lrtrain 0.1 wrote
+/// paths there as they were resolved at training time, which were relative to the directory it
+/// was trained from when the config was given by a relative path; its checkpoint.bin and
+/// params.bin carry the hash of those relative strings. Such a run is read with its relative
+/// paths taken against the current directory, as 0.1 did, and its old hash accepted
+/// ([`LoadedConfig::legacy_hash`]); when a file it names is not found from here, one line says
+/// to run from the directory it was trained in. Runs written since hold absolute paths only.
+pub fn load_run(dir: &Path, overrides: &[String]) -> Result<LoadedConfig> {
+    let path = dir.join("config.toml");
+    if !path.is_file() {
+        bail_usage!(
+            "{}: not a run directory (no config.toml in it)",
+            dir.display()
+        );
+    }
+    let relative = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+        .map(|table| relative_paths(&table))
+        .unwrap_or_default();
+    if relative.is_empty() {
+        return load(&path, overrides);
+    }
+    let cwd = paths::absolute(Path::new(""));
+    if let Some((key, value)) = relative
+        .iter()
+        .find(|(key, value)| key.starts_with("data.") && !cwd.join(value).exists())
+    {
+        bail_usage!(
+            "{}: written by lrtrain 0.1 with paths relative to the directory it was trained in ({key} = \"{value}\" is not found from {}); run this command from that directory",
+            path.display(),
+            cwd.display()
+        );
+    }
+    let legacy = load_from(&path, &[], None)?;
+    let mut loaded = load_from(&path, overrides, Some(&cwd))?;
+    loaded.legacy_hash = Some(crate::checkpoint::config_hash(&legacy.config));
+    Ok(loaded)
+}
+
+/// `(key path, value)` of every relative path a config table holds.
+fn relative_paths(table: &toml::Table) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut check = |section: &str, key: &str| {
+        if let Some(toml::Value::Table(t)) = table.get(section)
+            && let Some(toml::Value::String(s)) = t.get(key)
+            && Path::new(s).is_relative()
+        {
+            found.push((format!("{section}.{key}"), s.clone()));
+        }
+    };
+    for key in data::PATH_KEYS {
+        check("data", key);
+    }
+    check("output", "dir");
+    found
+}
+
+/// Loads `path`; `base`: the directory relative paths in the file resolve against (`None`:
+/// leave them as written).
+fn load_from(path: &Path, overrides: &[String], base: Option<&Path>) -> Result<LoadedConfig> {
     let raw = std::fs::read(path)
         .map_err(|e| UsageError(format!("{}: cannot read the config: {e}", path.display())))?;
     let text = String::from_utf8(raw)
@@ -221,8 +313,9 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<LoadedConfig> {
         ))
     })?;
 
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    resolve_paths(&mut table, &base);
+    if let Some(base) = base {
+        resolve_paths(&mut table, base);
+    }
     let cwd = std::env::current_dir().unwrap_or_default();
     for item in overrides {
         apply_override(&mut table, item, &cwd)
@@ -243,6 +336,7 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<LoadedConfig> {
     let mut loaded = LoadedConfig {
         config,
         path: path.to_path_buf(),
+        legacy_hash: None,
     };
     validate(&mut loaded.config).map_err(|e| UsageError(format!("{}: {e:#}", path.display())))?;
     Ok(loaded)
@@ -314,32 +408,10 @@ fn absolutize(value: Option<&mut toml::Value>, base: &Path) {
     if let Some(toml::Value::String(s)) = value {
         let p = Path::new(s.as_str());
         if p.is_relative() {
-            *s = normalize(&base.join(p)).to_string_lossy().into_owned();
+            *s = paths::normalize(&base.join(p))
+                .to_string_lossy()
+                .into_owned();
         }
-    }
-}
-
-/// `a/b/../c` → `a/c` without touching the file system (the file may not exist yet).
-fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
-                    out.pop();
-                } else {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    if out.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        out
     }
 }
 

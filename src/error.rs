@@ -44,7 +44,8 @@ impl fmt::Display for RequirementMissed {
 }
 impl std::error::Error for RequirementMissed {}
 
-/// Training was interrupted by SIGINT or SIGTERM. Exit code 130.
+/// Training was interrupted by SIGINT or SIGTERM. Exit code 130 or 143 (128 + the signal's
+/// number, see [`crate::interrupt::exit_code`]).
 #[derive(Debug)]
 pub struct Interrupted;
 
@@ -54,6 +55,11 @@ impl fmt::Display for Interrupted {
     }
 }
 impl std::error::Error for Interrupted {}
+
+/// True when the run stopped because SIGINT or SIGTERM asked it to.
+pub fn is_interrupted(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.is::<Interrupted>())
+}
 
 /// The one place where an error becomes an exit code.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
@@ -68,7 +74,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             return 4;
         }
         if cause.is::<Interrupted>() {
-            return 130;
+            return crate::interrupt::exit_code();
         }
     }
     1
@@ -112,6 +118,7 @@ mod tests {
             exit_code(&anyhow::Error::new(RequirementMissed("x".into()))),
             4
         );
+        // No signal arrived in this process: SIGINT's code.
         assert_eq!(exit_code(&anyhow::Error::new(Interrupted)), 130);
     }
 }

@@ -1,5 +1,7 @@
-//! SIGINT / SIGTERM (Ctrl-C): the first asks training to stop after the current batch (the
-//! trainer polls [`requested`]); the second exits at once with 130.
+//! SIGINT (Ctrl-C) and SIGTERM: the first asks training to stop after the current batch (the
+//! trainer polls [`requested`]); a second exits at once. Either way the exit code is 128 + the
+//! signal's number, as a shell reports a process the signal ended: 130 for SIGINT, 143 for
+//! SIGTERM ([`exit_code`]).
 //!
 //! Exiting at once is safe because every file of a run is either replaced through a temporary
 //! file and a rename (summary.json, config.toml, checkpoint.bin, params.bin) or appended and
@@ -7,29 +9,69 @@
 //! worst with a stray `*.tmp` beside it.
 
 use std::sync::Once;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 
-static REQUESTED: AtomicBool = AtomicBool::new(false);
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+/// The first signal that arrived; 0 for none.
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
 static INSTALL: Once = Once::new();
 
-/// Installs the handler (once per process; later calls do nothing). If the platform refuses,
-/// training simply cannot be interrupted gracefully.
+/// Installs the handler (once per process; later calls do nothing). The signals are received on
+/// a thread of their own (signal-hook's self-pipe), so the messages are printed outside signal
+/// context. If the platform refuses, training simply cannot be interrupted gracefully.
 pub fn install() {
     INSTALL.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            if REQUESTED.swap(true, Ordering::SeqCst) {
-                eprintln!("interrupted again: exiting now");
-                std::process::exit(130);
-            }
-            eprintln!(
-                "interrupted: stopping after the current batch, keeping the last complete epoch \
-                 (interrupt again to exit at once)"
-            );
-        });
+        let Ok(mut signals) = Signals::new([SIGINT, SIGTERM]) else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                for signal in signals.forever() {
+                    if SIGNAL
+                        .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst)
+                        .is_err()
+                    {
+                        eprintln!("interrupted again: exiting now");
+                        std::process::exit(128 + signal);
+                    }
+                    eprintln!(
+                        "interrupted: stopping after the current batch, keeping the last complete \
+                         epoch (interrupt again to exit at once)"
+                    );
+                }
+            });
     });
 }
 
 /// True once SIGINT or SIGTERM has arrived.
 pub fn requested() -> bool {
-    REQUESTED.load(Ordering::SeqCst)
+    SIGNAL.load(Ordering::SeqCst) != 0
+}
+
+/// The exit code of an interrupted command: 128 + the number of the signal that stopped it (130
+/// for SIGINT, 143 for SIGTERM); 130 when the interruption came without a signal.
+pub fn exit_code() -> i32 {
+    code_for(SIGNAL.load(Ordering::SeqCst))
+}
+
+fn code_for(signal: i32) -> i32 {
+    match signal {
+        0 => 128 + SIGINT,
+        s => 128 + s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exit_code_is_128_plus_the_signal_number() {
+        assert_eq!(code_for(SIGINT), 130);
+        assert_eq!(code_for(SIGTERM), 143);
+        assert_eq!(code_for(0), 130);
+    }
 }

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 pub mod output;
+pub mod paths;
 pub mod progress;
 pub mod require;
 pub mod run;

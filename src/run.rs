@@ -2,12 +2,12 @@
 //! what `compare` does once per config and seed.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
 use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE};
-use crate::config::{self, LoadedConfig, RunConfig};
+use crate::config::{self, CheckpointPolicy, LoadedConfig, RunConfig};
 use crate::data;
 use crate::error::{self, UsageError};
 use crate::interrupt;
@@ -40,7 +40,7 @@ pub struct RunOutcome {
     pub rows: Vec<EpochMetrics>,
     pub status: Status,
     pub seconds: f64,
-    /// `Diverged` or `Interrupted` (exit 3 / 130), or an I/O failure during the run.
+    /// `Diverged` or `Interrupted` (exit 3 / 130 or 143), or an I/O failure during the run.
     pub error: Option<anyhow::Error>,
 }
 
@@ -60,7 +60,7 @@ pub fn resume(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunOutcome> {
 fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOutcome> {
     let cfg = &loaded.config;
     let checkpoint = match resume {
-        true => Some(read_checkpoint(&opts.out, cfg)?),
+        true => read_checkpoint(&opts.out, loaded)?,
         false => None,
     };
     let splits = data::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
@@ -70,6 +70,11 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     let mut trainer = Trainer::new(cfg, &splits, threads).map_err(|e| loaded.usage(e))?;
     let shape = train::run_shape(cfg, splits.train.rows, splits.validation.is_some());
     let run_dir = match &checkpoint {
+        // A run stopped before its first checkpoint: it starts again from epoch 0 in its own
+        // directory (every draw is a function of the seed, so this is the same run).
+        None if resume => RunDir {
+            path: opts.out.clone(),
+        },
         Some(c) => {
             let file = opts.out.join(CHECKPOINT_FILE);
             trainer.restore(&c.state).map_err(|e| {
@@ -129,7 +134,12 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     };
     if resume {
         let done = trainer.epochs_done();
-        progress.note(&if done == cfg.train.epochs {
+        progress.note(&if checkpoint.is_none() {
+            format!(
+                "{}: no checkpoint yet (the run stopped before its first one); training again from epoch 1",
+                run_dir.path.display()
+            )
+        } else if done == cfg.train.epochs {
             format!(
                 "{}: already has all {done} epochs; nothing to train",
                 run_dir.path.display()
@@ -152,7 +162,9 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         steps_per_epoch: shape.steps_per_epoch,
         started: Instant::now(),
         epochs: cfg.train.epochs,
-        checkpoint_every: cfg.output.checkpoint_every,
+        policy: checkpoint_policy(cfg),
+        last_checkpoint: Instant::now(),
+        io_time: Duration::ZERO,
         config_hash: checkpoint::config_hash(cfg),
         pending: None,
         summary_written: Instant::now(),
@@ -167,9 +179,9 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     });
     let status = match &result {
         Ok(()) => Status::Completed,
+        Err(e) if error::is_interrupted(e) => Status::Interrupted,
         Err(e) => match error::exit_code(e) {
             3 => Status::Diverged,
-            130 => Status::Interrupted,
             _ => Status::Running,
         },
     };
@@ -191,7 +203,7 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
             .progress
             .note(&format!("warning: curves.svg: {e:#}"));
     }
-    let seconds = recorder.started.elapsed().as_secs_f64();
+    let seconds = recorder.seconds();
     Ok(RunOutcome {
         rows: recorder.rows,
         dir: run_dir,
@@ -203,6 +215,24 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
 
 /// How often a running summary.json is rewritten at most; the final one is always written.
 const SUMMARY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Test hook: with this set to N (milliseconds), the time-based checkpoint default uses N instead
+/// of `CHECKPOINT_INTERVAL`, so tests can kill a run between two time-based checkpoints without
+/// running for many seconds.
+const INTERVAL_HOOK: &str = "LRTRAIN_TEST_CHECKPOINT_INTERVAL_MS";
+
+/// The config's checkpoint policy (with the test hook applied to the time-based default).
+fn checkpoint_policy(cfg: &RunConfig) -> CheckpointPolicy {
+    match cfg.output.checkpoint_policy() {
+        CheckpointPolicy::Every(interval) => CheckpointPolicy::Every(
+            std::env::var(INTERVAL_HOOK)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map_or(interval, Duration::from_millis),
+        ),
+        other => other,
+    }
+}
 
 /// Test hook: with this set to N, the process aborts after writing the temporary file of the
 /// checkpoint of epoch N and before renaming it (a crash mid-write, on demand).
@@ -223,8 +253,11 @@ fn checkpointed_rows(path: &Path, epochs_done: usize) -> Result<Vec<EpochMetrics
     Ok(rows)
 }
 
-/// Reads the checkpoint to resume from and checks that it belongs to this config.
-fn read_checkpoint(dir: &Path, cfg: &RunConfig) -> Result<Checkpoint> {
+/// Reads the checkpoint to resume from and checks that it belongs to this config. `None`: the
+/// run directory holds this config's run but no checkpoint yet (the run was killed before its
+/// first time-based one), so it is trained again from the start.
+fn read_checkpoint(dir: &Path, loaded: &LoadedConfig) -> Result<Option<Checkpoint>> {
+    let cfg = &loaded.config;
     let file = dir.join(CHECKPOINT_FILE);
     if !dir.is_dir() {
         crate::bail_usage!(
@@ -233,13 +266,25 @@ fn read_checkpoint(dir: &Path, cfg: &RunConfig) -> Result<Checkpoint> {
         );
     }
     if !file.exists() {
-        crate::bail_usage!(
-            "{}: no checkpoint to resume from (no epoch finished yet, or output.checkpoint_every = 0); start the run again without --resume",
-            file.display()
-        );
+        let stored = dir.join("config.toml");
+        if cfg.output.checkpoint_policy() == CheckpointPolicy::Never || !stored.is_file() {
+            crate::bail_usage!(
+                "{}: no checkpoint to resume from (no epoch finished yet, or output.checkpoint_every = 0); start the run again without --resume",
+                file.display()
+            );
+        }
+        let stored = config::load_run(dir, &[])?;
+        if checkpoint::config_hash(&stored.config) != checkpoint::config_hash(cfg) {
+            crate::bail_usage!(
+                "{}: the config differs from the run's{}; only train.epochs (and [output]) may change on resume",
+                stored.path.display(),
+                describe_changes(&stored.path, cfg)
+            );
+        }
+        return Ok(None);
     }
     let c = Checkpoint::read(&file)?;
-    if c.config_hash != checkpoint::config_hash(cfg) {
+    if !checkpoint::belongs_to(c.config_hash, loaded) {
         crate::bail_usage!(
             "{}: the config differs from the checkpointed run's{}; only train.epochs (and [output]) may change on resume",
             file.display(),
@@ -255,7 +300,7 @@ fn read_checkpoint(dir: &Path, cfg: &RunConfig) -> Result<Checkpoint> {
             c.state.epochs_done
         );
     }
-    Ok(c)
+    Ok(Some(c))
 }
 
 /// ` (optimizer.lr: 0.1 → 0.2, …)`, from the run's config.toml; empty when it cannot be read.
@@ -321,7 +366,12 @@ struct Recorder<'a> {
     steps_per_epoch: usize,
     started: Instant,
     epochs: usize,
-    checkpoint_every: usize,
+    policy: CheckpointPolicy,
+    /// When the last checkpoint was written (or the run started).
+    last_checkpoint: Instant,
+    /// Time spent encoding and writing checkpoints (and rewriting the running summary.json):
+    /// not counted in `total_seconds`.
+    io_time: Duration,
     config_hash: u64,
     /// The encoded checkpoint of the last complete epoch when it was not due for writing: written
     /// if the run is interrupted before the next one.
@@ -332,13 +382,25 @@ struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
-    fn write_checkpoint(&self, epochs_done: usize, bytes: &[u8]) -> Result<()> {
+    /// Wall time of the run so far without checkpoint and running-summary I/O (`total_seconds`).
+    fn seconds(&self) -> f64 {
+        self.started
+            .elapsed()
+            .saturating_sub(self.io_time)
+            .as_secs_f64()
+    }
+
+    fn write_checkpoint(&mut self, epochs_done: usize, bytes: &[u8]) -> Result<()> {
         if self.crash_before_rename == Some(epochs_done) {
             let tmp = self.run_dir.file(&format!("{CHECKPOINT_FILE}.tmp"));
             let _ = std::fs::write(tmp, bytes);
             std::process::abort();
         }
-        self.run_dir.write_atomic(CHECKPOINT_FILE, bytes)
+        let started = Instant::now();
+        let result = self.run_dir.write_atomic(CHECKPOINT_FILE, bytes);
+        self.io_time += started.elapsed();
+        self.last_checkpoint = Instant::now();
+        result
     }
 
     fn write_pending(&mut self) -> Result<()> {
@@ -364,7 +426,7 @@ impl Recorder<'_> {
             epochs_run: self.rows.len(),
             steps,
             threads: self.threads,
-            total_seconds: self.started.elapsed().as_secs_f64(),
+            total_seconds: self.seconds(),
             final_metrics: self.rows.last().cloned(),
             best: summary::best_metric(&self.rows),
             weights,
@@ -388,16 +450,20 @@ impl Observer for Recorder<'_> {
     /// The row is already written; the checkpoint follows it. A crash between the two leaves one
     /// row more than the checkpoint covers, which resuming cuts off.
     fn on_epoch_end(&mut self, trainer: &Trainer<'_>) -> Result<()> {
-        if self.checkpoint_every == 0 {
-            return Ok(());
-        }
         let done = trainer.epochs_done();
+        let due = match self.policy {
+            CheckpointPolicy::Never => return Ok(()),
+            CheckpointPolicy::Epochs(n) => done.is_multiple_of(n),
+            CheckpointPolicy::Every(interval) => self.last_checkpoint.elapsed() >= interval,
+        } || done == self.epochs;
+        let started = Instant::now();
         let bytes = Checkpoint {
             config_hash: self.config_hash,
             state: trainer.state(),
         }
         .encode();
-        if done.is_multiple_of(self.checkpoint_every) || done == self.epochs {
+        self.io_time += started.elapsed();
+        if due {
             self.pending = None;
             self.write_checkpoint(done, &bytes)
         } else {
@@ -416,10 +482,13 @@ impl Observer for Recorder<'_> {
             return Ok(());
         }
         self.summary_written = Instant::now();
-        self.write_summary(
+        let result = self.write_summary(
             Status::Running,
             self.rows.len() * self.steps_per_epoch,
             None,
-        )
+        );
+        // A synced rewrite, like a checkpoint: the disk's time, not the run's.
+        self.io_time += self.summary_written.elapsed();
+        result
     }
 }

@@ -44,23 +44,40 @@ fn rows_in(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
-/// Starts a run, SIGKILLs it once `after_rows` rows are in metrics.csv (somewhere inside a later
-/// epoch, or while it writes), resumes it, and checks it against an uninterrupted run.
+/// Starts a run with time-based checkpoints every epoch (the test hook's interval 0), SIGKILLs it
+/// once `after_rows` rows are in metrics.csv (somewhere inside a later epoch, or while it
+/// writes), resumes it, and checks it against an uninterrupted run.
 fn kill_resume_and_compare(optim: &str, sched: &str, epochs: usize, after_rows: usize) {
+    let had_checkpoint = kill_resume_and_compare_every(optim, sched, epochs, after_rows, Some(0));
+    assert!(had_checkpoint, "killed before the first checkpoint");
+}
+
+/// As [`kill_resume_and_compare`] with the time-based checkpoint interval `interval_ms` (`None`:
+/// the default 5 s). Returns whether a checkpoint.bin existed when the run was killed.
+fn kill_resume_and_compare_every(
+    optim: &str,
+    sched: &str,
+    epochs: usize,
+    after_rows: usize,
+    interval_ms: Option<u64>,
+) -> bool {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = config(tmp.path(), optim, sched, epochs);
     let (full, part) = (tmp.path().join("full"), tmp.path().join("part"));
     let o = train(&cfg, &full, &[]);
     assert!(o.status.success(), "{}", stderr_of(&o));
 
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lrtrain"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lrtrain"));
+    command
         .args(["train", "--quiet", "--config"])
         .arg(&cfg)
         .arg("--out")
         .arg(&part)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::null());
+    if let Some(ms) = interval_ms {
+        command.env("LRTRAIN_TEST_CHECKPOINT_INTERVAL_MS", ms.to_string());
+    }
+    let mut child = command.spawn().unwrap();
     let started = Instant::now();
     while rows_in(&part) < after_rows && started.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(2));
@@ -68,6 +85,7 @@ fn kill_resume_and_compare(optim: &str, sched: &str, epochs: usize, after_rows: 
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let killed_at = rows_in(&part);
+    let had_checkpoint = part.join("checkpoint.bin").exists();
     assert!(
         killed_at < epochs,
         "the run finished before it could be killed"
@@ -82,6 +100,54 @@ fn kill_resume_and_compare(optim: &str, sched: &str, epochs: usize, after_rows: 
         "final parameters differ"
     );
     assert_eq!(read_json(&part.join("summary.json"))["status"], "completed");
+    had_checkpoint
+}
+
+#[test]
+fn a_run_killed_before_its_first_time_based_checkpoint_is_trained_again_and_matches() {
+    // A few hundredths of a second per epoch: 3 epochs come long before the default 5 s.
+    let had_checkpoint = kill_resume_and_compare_every(
+        "kind = \"sgd\"\nlr = 0.05\nmomentum = 0.9",
+        "kind = \"cosine\"\nunit = \"epoch\"\ntotal = 40",
+        40,
+        3,
+        None,
+    );
+    assert!(!had_checkpoint, "the default wrote a checkpoint within 5 s");
+}
+
+#[test]
+fn a_run_killed_between_two_time_based_checkpoints_resumes_identically() {
+    // Checkpoints every 40 ms or so, that is every few epochs: the kill lands between two.
+    let had_checkpoint = kill_resume_and_compare_every(
+        "kind = \"adam\"\nlr = 0.01",
+        "kind = \"random\"\nmin_lr = 0.001\nmax_lr = 0.01",
+        40,
+        12,
+        Some(40),
+    );
+    assert!(had_checkpoint, "no checkpoint within 12 epochs");
+}
+
+#[test]
+fn an_unset_checkpoint_every_checkpoints_after_the_last_epoch_and_zero_never_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(tmp.path(), "kind = \"adam\"", "kind = \"constant\"", 3);
+    let out = tmp.path().join("default");
+    assert!(train(&cfg, &out, &[]).status.success());
+    let c = lrtrain::checkpoint::Checkpoint::read(&out.join("checkpoint.bin")).unwrap();
+    assert_eq!(c.state.epochs_done, 3);
+    // The resolved config keeps the default unset.
+    let stored = std::fs::read_to_string(out.join("config.toml")).unwrap();
+    assert!(!stored.contains("checkpoint_every"), "{stored}");
+    let never = tmp.path().join("never");
+    assert!(
+        train(&cfg, &never, &["--set", "output.checkpoint_every=0"])
+            .status
+            .success()
+    );
+    assert!(!never.join("checkpoint.bin").exists());
+    assert!(never.join("params.bin").exists());
 }
 
 #[test]
@@ -142,6 +208,8 @@ fn a_crash_between_writing_a_checkpoint_and_renaming_it_keeps_the_previous_one()
         .arg(&cfg)
         .arg("--out")
         .arg(&part)
+        // A checkpoint after every epoch, so the one of epoch 3 is due.
+        .env("LRTRAIN_TEST_CHECKPOINT_INTERVAL_MS", "0")
         .env("LRTRAIN_TEST_CRASH_BEFORE_CHECKPOINT_RENAME", "3")
         .output()
         .unwrap();

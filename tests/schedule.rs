@@ -365,13 +365,15 @@ fn plot_replaces_an_existing_file_the_user_named() {
 
 #[test]
 fn an_unwritable_plot_path_exits_1_with_one_line_and_prints_no_csv() {
+    // A missing directory is created (tests/paths.rs); one below a regular file cannot be.
     let dir = tempfile::tempdir().unwrap();
-    let svg = dir.path().join("no such dir/lr.svg");
+    std::fs::write(dir.path().join("a file"), "").unwrap();
+    let svg = dir.path().join("a file/lr.svg");
     let o = preview(COSINE, 4, 10, &["--plot", svg.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr_of(&o);
     assert!(err.starts_with("error: --plot "), "{err}");
-    assert!(err.contains("no such dir/lr.svg"), "{err}");
+    assert!(err.contains("a file/lr.svg"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(o.stdout.is_empty());
 }

@@ -18,10 +18,12 @@ use crate::bail_usage;
 use crate::cli::{CompareArgs, CompareFormat};
 use crate::compare::{self, Group, Table, export, load, plan};
 use crate::config::{self, LoadedConfig};
-use crate::error::{self, Diverged, RequirementMissed};
+use crate::error::{self, Diverged, Interrupted, RequirementMissed};
+use crate::interrupt;
 use crate::model::TaskKind;
 use crate::output::{self, summary};
 use crate::progress::Verbosity;
+use crate::paths;
 use crate::require::Requirement;
 use crate::run::{self, RunOptions};
 
@@ -41,15 +43,19 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         bail_usage!("--target {target}: expected a finite number");
     }
 
-    let (groups, out, failures) = if args.from.is_empty() {
-        let out = args
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
-        let (groups, failures) = train_all(args, &out)?;
-        (groups, Some(out), failures)
-    } else {
-        (load::groups(&args.from)?, args.out.clone(), Vec::new())
+    // Checked (and its parent made) before anything trains; absolute, so every run directory
+    // and file written under it is too.
+    let out = match (&args.out, args.from.is_empty()) {
+        (Some(out), _) => Some(paths::output_dir(out, "--out")?),
+        (None, true) => Some(paths::output_dir(Path::new(DEFAULT_OUT), "--out")?),
+        (None, false) => None,
+    };
+    let (groups, failures) = match &out {
+        Some(out) if args.from.is_empty() => {
+            interrupt::install();
+            train_all(args, out)?
+        }
+        _ => (load::groups(&args.from)?, Vec::new()),
     };
 
     let (table, groups) = compare::rank(groups, args.metric.as_deref(), args.target);
@@ -65,8 +71,12 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         CompareFormat::Json => export::json::render(&table)?,
     };
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&printed)?;
-    stdout.flush()?;
+    output::stdout_closed_is_ok(
+        stdout
+            .write_all(&printed)
+            .and_then(|()| stdout.flush())
+            .map_err(Into::into),
+    )?;
 
     // Exit codes, most serious first: a run that failed (1, 2), a divergence the user asked
     // to fail on (3), a missed bar (4).
@@ -223,6 +233,14 @@ fn execute_all(jobs: &[Job], workers: usize, force: bool, verbosity: Verbosity) 
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
+                    // After SIGINT/SIGTERM no further run starts; the running ones stop after
+                    // their current batch.
+                    if interrupt::requested() {
+                        if let Ok(mut slot) = slots[i].lock() {
+                            *slot = Some(Err(Interrupted.into()));
+                        }
+                        continue;
+                    }
                     let opts = RunOptions {
                         out: job.dir.clone(),
                         force,

@@ -10,7 +10,7 @@ use anyhow::Result;
 use crate::bail_usage;
 use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE};
 use crate::cli::EvalArgs;
-use crate::config::{self, RunConfig};
+use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data::{self, Batch, CsvSource, DataConfig, DataSource, Dataset, IdxSource};
 use crate::error::UsageError;
 use crate::model::{Network, TaskKind};
@@ -19,16 +19,9 @@ use crate::model::{Network, TaskKind};
 const CHUNK: usize = 1024;
 
 pub fn run(args: &EvalArgs) -> Result<()> {
-    let config_path = args.run.join("config.toml");
-    if !config_path.is_file() {
-        bail_usage!(
-            "{}: not a run directory (no config.toml in it)",
-            args.run.display()
-        );
-    }
-    let loaded = config::load(&config_path, &[])?;
+    let loaded = config::load_run(&args.run, &[])?;
     let cfg = &loaded.config;
-    let params = load_params(&args.run, cfg)?;
+    let params = load_params(&args.run, &loaded)?;
     let data = eval_data(args, cfg).map_err(|e| loaded.usage(e))?;
     let task = cfg.model.task();
     let outputs = outputs_for(cfg, data.cols, params.len())?;
@@ -70,7 +63,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
 }
 
 /// The final parameters, checked against the run's config.
-fn load_params(dir: &Path, cfg: &RunConfig) -> Result<Vec<f32>> {
+fn load_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
     let (hash, params, file) = if dir.join(PARAMS_FILE).exists() {
         let file = dir.join(PARAMS_FILE);
         let (hash, params) = checkpoint::read_params(&file)?;
@@ -81,11 +74,11 @@ fn load_params(dir: &Path, cfg: &RunConfig) -> Result<Vec<f32>> {
         (c.config_hash, c.state.params, file)
     } else {
         bail_usage!(
-            "{}: no {PARAMS_FILE} or {CHECKPOINT_FILE} (the run has not finished an epoch, or was written by an older lrtrain)",
+            "{}: no {PARAMS_FILE} or {CHECKPOINT_FILE} (the run has not written a checkpoint yet, or was written by an older lrtrain)",
             dir.display()
         );
     };
-    if hash != checkpoint::config_hash(cfg) {
+    if !checkpoint::belongs_to(hash, loaded) {
         bail_usage!(
             "{}: belongs to another config than {} (was config.toml edited?)",
             file.display(),

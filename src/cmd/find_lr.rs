@@ -16,10 +16,12 @@ use crate::bail_usage;
 use crate::cli::ConfigArgs;
 use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data;
-use crate::error::UsageError;
+use crate::error::{Interrupted, UsageError};
+use crate::interrupt;
 use crate::lrfind::{self, Curve, Mode, Range, Spread, Stop};
 use crate::output::plot::{self, Marker, Panel, Series};
 use crate::output::{self, RunDir, format_number};
+use crate::paths;
 use crate::train::{self, Trainer};
 
 /// Files `find-lr` writes; an existing one is never replaced without `--force`.
@@ -56,7 +58,7 @@ pub struct FindLrArgs {
     /// Write the whole resolved config with optimizer.lr set to the chosen suggestion.
     #[arg(long, value_name = "FILE")]
     pub write_config: Option<PathBuf>,
-    /// Replace an existing lrfind.csv / lrfind.json, or the --write-config file.
+    /// Replace an existing lrfind.csv / lrfind.json, the --plot file or the --write-config file.
     #[arg(long)]
     pub force: bool,
     /// No progress on stderr (results still go to stdout).
@@ -90,14 +92,22 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
         );
     }
     let loaded = super::load_config(&args.config, &[])?;
-    if let Some(path) = &args.write_config {
-        check_write_config(path, &loaded.path, args.force)?;
-    }
+    // Every output is checked (and its parent made) before the test runs, so a bad path costs
+    // nothing.
+    let write_config = match &args.write_config {
+        Some(path) => Some(check_write_config(path, &loaded.path, args.force)?),
+        None => None,
+    };
+    let plot_path = match &args.plot {
+        Some(path) => Some(paths::output_file(path, "--plot", Some(args.force))?),
+        None => None,
+    };
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| default_dir(&loaded.path));
-    let dir = create_dir(&out, args.force)?;
+    let dir = create_dir(&paths::output_dir(&out, "--out")?, args.force)?;
+    interrupt::install();
     let mut csv_text = String::from("seed,step,lr,loss,smoothed_loss\n");
     output::write_atomic(&dir.file(FILES[0]), csv_text.as_bytes())?;
 
@@ -114,6 +124,10 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
             );
         }
         let (curve, shape) = range_test(&loaded, &cfg, range)?;
+        if interrupt::requested() {
+            // The cut-short curve is not written: lrfind.csv keeps the seeds that finished.
+            return Err(Interrupted.into());
+        }
         if args.verbose {
             for p in &curve.points {
                 eprintln!(
@@ -149,7 +163,9 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
     let json = serde_json::to_string_pretty(&report)?;
     dir.write_atomic(FILES[1], json.as_bytes())?;
 
-    if let Some(path) = &args.plot {
+    // Every file before stdout: a reader that closes stdout early (`| head`) must not cost the
+    // user a file, and a broken pipe is only success once they are all written.
+    if let Some(path) = &plot_path {
         let svg =
             plot(&report, &runs).with_context(|| format!("drawing --plot {}", path.display()))?;
         output::write_atomic(path, svg.as_bytes())?;
@@ -157,27 +173,12 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
             eprintln!("wrote {}", path.display());
         }
     }
-
-    let stdout = std::io::stdout();
-    let mut w = stdout.lock();
-    write_results(&mut w, &report, &runs, &loaded)?;
-    w.flush()?;
-    drop(w);
-
-    let Some(chosen) = report.chosen_lr else {
-        return Err(UsageError(format!(
-            "{}: the loss blew up too early to read a suggestion from; lower --min or raise --steps (see {})",
-            loaded.path.display(),
-            dir.file(FILES[0]).display()
-        ))
-        .into());
-    };
-    if let Some(path) = &args.write_config {
+    if let (Some(path), Some(chosen)) = (&write_config, report.chosen_lr) {
         let mut applied = loaded.clone();
         applied.config.optimizer.lr = Some(chosen);
         let toml = format!(
             "# {} with optimizer.lr = {chosen} ({CHOSEN} suggestion of lrtrain find-lr)\n{}",
-            loaded.path.display(),
+            loaded.absolute_path().display(),
             applied.to_toml()?
         );
         output::write_atomic(path, toml.as_bytes())?;
@@ -187,6 +188,22 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
     }
     if !args.quiet {
         eprintln!("wrote {}", dir.path.display());
+    }
+
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    output::stdout_closed_is_ok(
+        write_results(&mut w, &report, &runs, &loaded).and_then(|()| Ok(w.flush()?)),
+    )?;
+    drop(w);
+
+    if report.chosen_lr.is_none() {
+        return Err(UsageError(format!(
+            "{}: the loss blew up too early to read a suggestion from; lower --min or raise --steps (see {})",
+            loaded.path.display(),
+            dir.file(FILES[0]).display()
+        ))
+        .into());
     }
     Ok(())
 }
@@ -221,7 +238,8 @@ fn create_dir(path: &Path, force: bool) -> Result<RunDir> {
 }
 
 /// `--write-config` never touches the original config, nor an existing file without `--force`.
-fn check_write_config(path: &Path, config: &Path, force: bool) -> Result<()> {
+/// Returns the absolute path, its parent created.
+fn check_write_config(path: &Path, config: &Path, force: bool) -> Result<PathBuf> {
     let same = match (path.canonicalize(), config.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -232,13 +250,7 @@ fn check_write_config(path: &Path, config: &Path, force: bool) -> Result<()> {
             path.display()
         );
     }
-    if path.exists() && !force {
-        bail_usage!(
-            "--write-config {}: the file exists; pass --force to replace it",
-            path.display()
-        );
-    }
-    Ok(())
+    paths::output_file(path, "--write-config", Some(force))
 }
 
 /// One range test with the real Trainer: `steps` mini-batches, moving on to the next epoch's
@@ -257,6 +269,10 @@ fn range_test(
         let (epoch, index) = (i / per_epoch, i % per_epoch);
         if index == 0 {
             trainer.prepare_epoch(epoch);
+        }
+        if interrupt::requested() {
+            // Ends the test at once (a non-finite loss stops it); the caller reports why.
+            return f64::NAN;
         }
         trainer.train_batch(index, lr).loss
     });
@@ -385,7 +401,7 @@ impl Report {
         };
         Report {
             lrtrain_version: env!("CARGO_PKG_VERSION"),
-            config: loaded.path.display().to_string(),
+            config: loaded.absolute_path().display().to_string(),
             mode: range.mode,
             min_lr: range.min,
             max_lr: range.max,

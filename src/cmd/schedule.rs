@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use crate::bail_usage;
 use crate::cli::ScheduleArgs;
 use crate::output::{self, plot};
+use crate::paths;
 use crate::schedule::{LrSchedule, RunShape, ScheduleConfig, ScheduleKind, Unit};
 
 pub fn run(args: &ScheduleArgs) -> Result<()> {
@@ -18,6 +19,11 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
     }
     let loaded = super::load_config(&args.config, &extra)?;
     let cfg = &loaded.config;
+    // Replaced when it exists (it is the output the user named: `schedule` has no --force).
+    let plot_path = match &args.plot {
+        Some(path) => Some(paths::output_file(path, "--plot", None)?),
+        None => None,
+    };
     if args.steps_per_epoch == Some(0) {
         bail_usage!("--steps-per-epoch: expected an integer ≥ 1, found 0");
     }
@@ -38,7 +44,7 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
     }
     // The chart first: a reader closing stdout early (`| head`) must not cost the user the file,
     // and an unwritable path fails before any CSV is printed.
-    if let Some(path) = &args.plot {
+    if let Some(path) = &plot_path {
         let panel = chart(&schedule, &cfg.schedule, lr0, &shape, args.log);
         let svg = plot::render_svg(&[panel], 900, 420).context("drawing the schedule chart")?;
         output::write_atomic(path, svg.as_bytes())

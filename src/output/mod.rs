@@ -76,6 +76,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// `result` of printing to stdout, with a reader that closed it early (`… | head`) taken as
+/// success: the command goes on to its exit code. Call it only once every file is written.
+pub fn stdout_closed_is_ok(result: Result<()>) -> Result<()> {
+    match result {
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 /// A number in Rust's shortest round-trip form; empty for `None`.
 pub fn format_number(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
