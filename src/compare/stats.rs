@@ -300,6 +300,31 @@ pub fn compare(rows: &[Series], direction: Direction, test: PairedTest, seed: u6
     }
 }
 
+/// [`compare`] over `compare`'s groups, in their order (so a tie for the lead goes to the row
+/// the table ranks first): each run contributes its best finite value of `metric` over its
+/// epochs ([`super::best`]) at its seed, and a run that did not complete (diverged,
+/// interrupted, still running) contributes `None` for its seed.
+pub fn of_groups(groups: &[super::Group], metric: &str, test: PairedTest, seed: u64) -> Comparison {
+    let rows: Vec<Series> = groups
+        .iter()
+        .map(|g| Series {
+            name: g.name.clone(),
+            values: g
+                .runs
+                .iter()
+                .map(|r| {
+                    let done = r.status == "completed";
+                    (
+                        r.seed,
+                        super::best(&r.rows, metric).filter(|_| done).map(|b| b.0),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    compare(&rows, Direction::of(metric), test, seed)
+}
+
 fn best(row: &Series, present: &BTreeMap<u64, f64>, seed: u64) -> Best {
     let values: Vec<f64> = present.values().copied().collect();
     let n = values.len();
@@ -967,6 +992,44 @@ mod tests {
         // A snapshot of seed 42: any change to the resampling shows here.
         assert_eq!(c.rows[0].best.ci95, Some(SNAPSHOT_CI95));
         assert_eq!(diff_ci(&c, 1), Some(SNAPSHOT_DIFF_CI95));
+    }
+
+    #[test]
+    fn groups_pair_by_seed_at_each_runs_best_epoch_and_unfinished_runs_count_as_missing() {
+        use crate::compare::tests::{group, run};
+        let groups = [
+            group(
+                "cosine",
+                vec![
+                    run(1, &[0.90, 0.95, 0.94], "completed"),
+                    run(2, &[0.93, 0.92], "completed"),
+                    run(3, &[0.99], "diverged"),
+                ],
+            ),
+            group(
+                "step",
+                vec![
+                    run(1, &[0.91], "completed"),
+                    run(2, &[0.90, 0.91], "completed"),
+                    run(3, &[0.90], "completed"),
+                ],
+            ),
+        ];
+        let c = of_groups(&groups, "val_accuracy", PairedTest::T, 1);
+        // cosine: bests 0.95 and 0.93 (seed 3 diverged: missing); step: 0.91, 0.91, 0.90.
+        assert_eq!(c.rows[0].best.values, [Some(0.95), Some(0.93), None]);
+        assert!(close(c.rows[0].best.mean.unwrap(), 0.94));
+        assert_eq!(c.leader, Some(0));
+        // Paired over seeds 1 and 2: d = [0.04, 0.02].
+        let p = c.rows[1].vs_leader.paired.clone().unwrap();
+        assert!(close(p.diff.unwrap(), 0.03));
+        // The same runs ranked by val_loss (= 1 − accuracy here): the same leader and diff.
+        let l = of_groups(&groups, "val_loss", PairedTest::T, 1);
+        assert_eq!(l.leader, Some(0));
+        assert!(close(
+            l.rows[1].vs_leader.paired.clone().unwrap().diff.unwrap(),
+            0.03
+        ));
     }
 
     /// `compare(&table(), Max, T, 42)`: lr=0.1's ci95 and lr=0.03's diff_ci95, as first computed.
