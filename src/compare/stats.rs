@@ -200,7 +200,7 @@ pub struct Comparison {
     /// rows tied with X (and those with too few seeds to test).
     pub summary: String,
     /// With `--test wilcoxon`, when a tested row shares fewer than
-    /// [`WILCOXON_MIN_SEEDS`] seeds with the leader: why no row can be `worse`.
+    /// [`WILCOXON_MIN_SEEDS`] seeds with the leader: why such a row cannot be `worse`.
     pub note: Option<String>,
 }
 
@@ -288,7 +288,8 @@ pub fn compare(rows: &[Series], direction: Direction, test: PairedTest, seed: u6
     let note = match (test, fewest_tested) {
         (PairedTest::Wilcoxon, Some(n)) if n < WILCOXON_MIN_SEEDS => Some(format!(
             "the Wilcoxon test cannot reach p < 0.05 with fewer than {WILCOXON_MIN_SEEDS} \
-             paired seeds (here {n}): no row can be `worse`; use more seeds or --test t"
+             paired seeds (fewest here: {n}), so such rows cannot be `worse`; use more seeds \
+             or --test t"
         )),
         _ => None,
     };
@@ -745,7 +746,7 @@ mod tests {
         assert!(
             w.note
                 .unwrap()
-                .contains("fewer than 6 paired seeds (here 5)")
+                .contains("fewer than 6 paired seeds (fewest here: 5)")
         );
     }
 
