@@ -7,6 +7,7 @@
 pub mod export;
 pub mod load;
 pub mod plan;
+pub mod stats;
 
 use std::cmp::Ordering;
 use std::path::PathBuf;
