@@ -91,7 +91,7 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
             args.seeds
         );
     }
-    let loaded = super::load_config(&args.config, &[])?;
+    let loaded = super::load_config(&args.config, &[], args.quiet)?;
     // Every output is checked (and its parent made) before the test runs, so a bad path costs
     // nothing.
     let write_config = match &args.write_config {
@@ -176,10 +176,11 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
     if let (Some(path), Some(chosen)) = (&write_config, report.chosen_lr) {
         let mut applied = loaded.clone();
         applied.config.optimizer.lr = Some(chosen);
+        let shape = super::preflight(&applied, None)?.shape;
         let toml = format!(
             "# {} with optimizer.lr = {chosen} ({CHOSEN} suggestion of lrtrain find-lr)\n{}",
             loaded.absolute_path().display(),
-            applied.to_toml()?
+            applied.to_toml(&shape)?
         );
         output::write_atomic(path, toml.as_bytes())?;
         if !args.quiet {
@@ -567,7 +568,7 @@ fn write_results(
     )?;
     writeln!(
         w,
-        "[schedule]\nkind = \"one_cycle\"\nunit = \"step\"\ntotal = {total}    # train.epochs {epochs} × {per_epoch} steps per epoch"
+        "[schedule]\nkind = \"one_cycle\"\nunit = \"step\"\n# total = {total} (the run's length: {epochs} epochs × {per_epoch} steps; omitted, it follows train.epochs)"
     )?;
     Ok(())
 }

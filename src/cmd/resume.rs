@@ -3,13 +3,13 @@
 use anyhow::Result;
 
 use crate::cli::ResumeArgs;
-use crate::config;
+use crate::config::{self, Override};
 use crate::paths;
 
 pub fn run(args: &ResumeArgs) -> Result<()> {
-    let extra: Vec<String> = args
+    let extra: Vec<Override> = args
         .epochs
-        .map(|n| format!("train.epochs={n}"))
+        .map(|n| Override::flag("--epochs", "train.epochs", n))
         .into_iter()
         .collect();
     let loaded = config::load_run(&args.run, &extra)?;
