@@ -87,6 +87,8 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
         );
     }
     let loaded = super::load_config(&args.config, &[])?;
+    // Everything train would refuse is refused before the output directory is made.
+    super::preflight(&loaded)?;
     if let Some(path) = &args.write_config {
         check_write_config(path, &loaded.path, args.force)?;
     }
@@ -150,8 +152,12 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
     drop(w);
 
     let Some(chosen) = report.chosen_lr else {
+        let why = runs
+            .iter()
+            .find_map(|r| lrfind::readable(&r.curve).err())
+            .unwrap_or_else(|| "no method found a falling stretch".into());
         return Err(UsageError(format!(
-            "{}: the loss blew up too early to read a suggestion from; lower --min or raise --steps (see {})",
+            "{}: no trustworthy suggestion: {why} (see {})",
             loaded.path.display(),
             dir.file(FILES[0]).display()
         ))
@@ -260,7 +266,7 @@ struct SeedRun {
 fn describe_stop(c: &Curve) -> String {
     let last = c.points.last().map_or(0.0, |p| p.lr);
     let steps = c.points.len();
-    match c.stop {
+    let stop = match c.stop {
         Stop::ReachedMax => format!("{steps} steps, reached --max {last} without blowing up"),
         stop => format!(
             "stopped after {steps} of {} steps at lr {}: {}",
@@ -268,6 +274,16 @@ fn describe_stop(c: &Curve) -> String {
             sci(last),
             stop.describe()
         ),
+    };
+    // Said whenever it happened, since it bounds what every suggestion may read.
+    match lrfind::first_rise(c) {
+        Some(p) => format!(
+            "{stop}; the smoothed loss rose above {}× its minimum at lr {} (step {}): suggestions come from before it",
+            lrfind::RISE_FACTOR,
+            sci(p.lr),
+            p.step
+        ),
+        None => stop,
     }
 }
 
@@ -478,6 +494,17 @@ fn write_results(
             format!("{}{mark}", s.name),
             s.method
         )?;
+    }
+    if k > 1 {
+        for r in runs {
+            if let Err(why) = lrfind::readable(&r.curve) {
+                writeln!(
+                    w,
+                    "warning: seed {}: no trustworthy suggestion: {why}",
+                    r.seed
+                )?;
+            }
+        }
     }
     for s in &report.suggestions {
         if let Some(sp) = s.spread.filter(|sp| sp.disagree) {
