@@ -8,7 +8,7 @@
 //! `smoothed = avg / (1 − β^n)` after `n` losses. The test stops at the first non-finite loss
 //! (`diverged`), once the smoothed loss exceeds 4× its minimum so far (`exploded`), or after the
 //! step at `max` (`reached_max`). Suggestions are read only from before the smoothed loss first
-//! rises clearly (1.2×) above its running minimum, and refused when that part does not fall.
+//! rises clearly (1.1×) above its running minimum, and refused when that part does not fall.
 
 use serde::Serialize;
 
@@ -28,8 +28,11 @@ pub const MAX_STEPS: usize = 100_000;
 const SKIP_END: usize = 5;
 /// The smoothed loss has risen clearly once it exceeds this multiple of its running minimum.
 /// Suggestions are read only from before that point: after it the network has been thrown out of
-/// its basin, and a later fall (back toward chance) says nothing about a good rate.
-pub const RISE_FACTOR: f64 = 1.2;
+/// its basin, and a later fall (back toward chance) says nothing about a good rate. Measured on
+/// the shipped MNIST: the flat start wanders by under 1 %; in `--mode linear` the smoothed loss
+/// rises 15 % above its minimum (2.06 → 2.37, the raw loss doubling) two steps before the read
+/// part would start, and 1.2 let the wobble after it through as a "fall".
+pub const RISE_FACTOR: f64 = 1.1;
 /// The part that is read must fall clearly: its lowest smoothed loss at most this fraction of its
 /// first, or no suggestion is trustworthy (the rates tried were all too low or all too high).
 /// Measured on the shipped MNIST: the flat start wanders by under 1 %, while the smoothed loss
@@ -546,7 +549,7 @@ mod tests {
 
     #[test]
     fn nothing_after_the_first_clear_rise_is_read_by_any_method() {
-        // Falls 3 → 1 from step 10 to 40, rises by 0.125 a step to 3.5 at step 60 (under the 4×
+        // Falls 3 → 1 from step 10 to 40, rises by 0.06 a step to 2.2 at step 60 (under the 4×
         // stop), falls back steeply to 0.5 by step 99: without the cut every method would read
         // the second fall.
         let r = Range {
@@ -556,11 +559,11 @@ mod tests {
         let c = run(r, 0.0, |i, _| match i {
             0..=9 => 3.0,
             10..=40 => 3.0 - 2.0 * (i - 10) as f64 / 30.0,
-            41..=60 => 1.0 + 0.125 * (i - 40) as f64,
-            _ => 3.5 - 3.0 * (i - 60) as f64 / 39.0,
+            41..=60 => 1.0 + 0.06 * (i - 40) as f64,
+            _ => 2.2 - 1.7 * (i - 60) as f64 / 39.0,
         });
         assert_eq!(c.stop, Stop::ReachedMax);
-        // 1.25 at step 42 is the first value above 1.2 × the minimum 1.0.
+        // 1.12 at step 42 is the first value above 1.1 × the minimum 1.0.
         assert_eq!(first_rise(&c).unwrap().step, 42);
         // Read: steps 10 to 42 − SKIP_END − 1 = 36.
         let last_read = r.rate(36);
