@@ -182,3 +182,141 @@ fn set_overrides_are_validated_like_the_file() {
         stderr_of(&o)
     );
 }
+
+/// A linear-regression config on `csv` (a file written beside it) with extra `[data]` keys.
+fn csv_config(dir: &std::path::Path, csv: &str, data_keys: &str) -> std::path::PathBuf {
+    std::fs::write(dir.join("points.csv"), csv).unwrap();
+    write_config(
+        dir,
+        "points.toml",
+        &format!(
+            "[data]\nkind = \"csv\"\npath = \"points.csv\"\n{data_keys}\n[model]\nkind = \"linear\"\n[optimizer]\nkind = \"sgd\"\nlr = 0.01\n[train]\nepochs = 2\nbatch_size = \"full\"\n"
+        ),
+    )
+}
+
+fn check_file(config: &std::path::Path) -> std::process::Output {
+    lrtrain()
+        .args(["check", "--config"])
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_refuses_a_csv_config_whose_file_lacks_the_target_column_as_train_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = csv_config(dir.path(), "x,z\n1,2\n2,4\n3,6\n", "target = \"y\"");
+    let o = check_file(&config);
+    let err = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("points.csv"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"y\"") || err.contains(" y"),
+        "names the column: {err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // train gives the same verdict, and check's is not weaker.
+    let t = lrtrain()
+        .args(["train", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    assert_eq!(t.status.code(), Some(2));
+    assert_eq!(stderr_of(&t), err);
+    // The same file with the target present passes.
+    let good = csv_config(dir.path(), "x,y\n1,2\n2,4\n3,6\n", "target = \"y\"");
+    assert!(check_file(&good).status.success());
+}
+
+#[test]
+fn check_refuses_a_header_true_csv_whose_first_line_is_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = csv_config(
+        dir.path(),
+        "1,2\n2,4\n3,6\n",
+        "target = \"y\"\nheader = true",
+    );
+    let o = check_file(&config);
+    let err = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("points.csv"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn check_refuses_images_whose_size_does_not_fit_the_validation_images() {
+    // Train on MNIST's 784-pixel images, validate on a file of 2-pixel images: only loading the
+    // data finds it (the headers alone are valid).
+    let dir = tempfile::tempdir().unwrap();
+    let mut images = vec![0u8, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2];
+    images.extend([0u8, 255]);
+    let labels = [0u8, 0, 8, 1, 0, 0, 0, 1, 3];
+    std::fs::write(dir.path().join("val-images"), images).unwrap();
+    std::fs::write(dir.path().join("val-labels"), labels).unwrap();
+    let text = mnist_config("")
+        .replace(&mnist("t10k-images-idx3-ubyte.gz"), "val-images")
+        .replace(&mnist("t10k-labels-idx1-ubyte.gz"), "val-labels");
+    let config = write_config(dir.path(), "sizes.toml", &text);
+    let o = check_file(&config);
+    let err = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("val-images") && err.contains("784"), "{err}");
+}
+
+fn check_warnings(text: &str) -> Vec<String> {
+    let o = check(text);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    stderr_of(&o)
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn a_schedule_that_touches_0_and_rises_again_is_not_said_to_stop_training() {
+    // 8,000 digits in batches of 100: 80 steps per epoch, 2 epochs, 160 steps.
+    let base = "[train]\nepochs = 2\nbatch_size = 100\n[optimizer]\nkind = \"sgd\"\nlr = 0.1\n";
+    for schedule in [
+        // linear from factor 0 up to 1, per step: one idle step, not worth a word.
+        "kind = \"linear\"\ntotal = 160\nstart_factor = 0.0\nend_factor = 1.0",
+        // a warm-up from 0 (the default start factor) before a cosine.
+        "kind = \"cosine\"\ntotal = 150\nwarmup = 10",
+    ] {
+        let w = check_warnings(&mnist_config(&format!("{base}[schedule]\n{schedule}")));
+        assert!(w.is_empty(), "{schedule}: {w:?}");
+    }
+    // Piecewise 0.1, 0, 0.05: idle from step 41 to step 80, then trains again.
+    let w = check_warnings(&mnist_config(&format!(
+        "{base}[schedule]\nkind = \"piecewise\"\nboundaries = [40, 80]\nvalues = [0.1, 0.0, 0.05]"
+    )));
+    assert_eq!(
+        w,
+        ["warning: schedule: the rate is 0 from step 41 to step 80: those 40 steps do not train"]
+    );
+    // Per epoch, a ramp from 0 idles a whole epoch, and the warning says only that.
+    let w = check_warnings(&mnist_config(&format!(
+        "{base}[schedule]\nkind = \"linear\"\nunit = \"epoch\"\ntotal = 2\nstart_factor = 0.0\nend_factor = 1.0"
+    )));
+    assert_eq!(
+        w,
+        ["warning: schedule: the rate is 0 at epoch 0: that epoch does not train"]
+    );
+    // A decay that reaches 0 early names the steps from there to the end.
+    let w = check_warnings(&mnist_config(&format!(
+        "{base}[schedule]\nkind = \"linear\"\ntotal = 100"
+    )));
+    assert!(
+        w.contains(&"warning: schedule: the rate is 0 from step 100 to the end of the run (step 159): the last 60 steps do not train".to_string()),
+        "{w:?}"
+    );
+}

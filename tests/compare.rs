@@ -656,3 +656,22 @@ fn a_diverged_run_does_not_flatten_the_others_and_is_marked_where_it_diverged() 
     assert!((2.0..10.0).contains(&top), "y axis up to {top}: {ticks:?}");
     assert!(texts.iter().any(|t| t.0 == "diverged"), "{texts:?}");
 }
+
+#[test]
+fn a_config_whose_data_lacks_the_target_column_fails_compare_before_any_config_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write_config(dir.path(), "good.toml", &tiny("kind = \"constant\"", 0.05));
+    std::fs::write(dir.path().join("points.csv"), "x,z\n1,2\n2,4\n3,6\n").unwrap();
+    let bad = write_config(
+        dir.path(),
+        "nocol.toml",
+        "[data]\nkind = \"csv\"\npath = \"points.csv\"\ntarget = \"y\"\n[model]\nkind = \"linear\"\n[optimizer]\nkind = \"sgd\"\nlr = 0.01\n[train]\nepochs = 2\nbatch_size = \"full\"\n",
+    );
+    // The bad config last: every config is checked before the first (good) one trains.
+    let out = dir.path().join("cmp");
+    let o = compare(&[], &[good, bad], &out);
+    let err = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("points.csv"), "{err}");
+    assert!(!out.join("good").exists(), "good was trained: {err}");
+}

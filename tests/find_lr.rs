@@ -399,3 +399,107 @@ fn the_plot_shows_the_fall_and_clips_the_final_blow_up() {
     );
     assert!(text.contains("beyond the y range drawn on its edge"));
 }
+
+#[test]
+fn in_linear_mode_on_mnist_the_loss_rises_from_the_start_so_no_rate_is_suggested_and_it_exits_2() {
+    // Linear from 1e-7 to 10: the first tenth (skipped) already reaches 1, where SGD with
+    // momentum climbs from 2.3; the later fall back toward chance must not be read as a valley.
+    let tmp = tempfile::tempdir().unwrap();
+    let config = repo().join("configs/mnist.toml");
+    let out = find_lr(&[
+        "--config",
+        path(&config),
+        "--out",
+        path(tmp.path()),
+        "--mode",
+        "linear",
+        "--quiet",
+    ]);
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("mnist.toml"),
+        "{err}"
+    );
+    assert!(err.contains("no trustworthy suggestion"), "{err}");
+    assert!(err.contains("lower --max"), "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("rose above 1.1× its minimum"), "{stdout}");
+    assert!(!stdout.contains("lr = "), "no rate to paste: {stdout}");
+    let report = read_json(&tmp.path().join("lrfind.json"));
+    assert!(report["chosen_lr"].is_null(), "{report}");
+    for s in report["suggestions"].as_array().unwrap() {
+        assert!(s["lr"].is_null(), "{s}");
+    }
+}
+
+/// val_accuracy after one epoch of configs/mnist.toml at `lr`.
+fn mnist_val_accuracy_after_1_epoch(dir: &Path, lr: f64) -> f64 {
+    let run = dir.join(format!("acc-{lr}"));
+    let out = lrtrain()
+        .args(["train", "--quiet", "--epochs", "1", "--config"])
+        .arg(repo().join("configs/mnist.toml"))
+        .args(["--out", path(&run), "--set", &format!("optimizer.lr={lr}")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    read_json(&run.join("summary.json"))["final"]["val_accuracy"]
+        .as_f64()
+        .unwrap()
+}
+
+#[test]
+fn every_rate_suggested_for_mnist_in_either_mode_trains_well_above_chance() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = repo().join("configs/mnist.toml");
+    for (mode, max) in [("exp", "10"), ("linear", "1")] {
+        let dir = tmp.path().join(mode);
+        let out = find_lr(&[
+            "--config",
+            path(&config),
+            "--out",
+            path(&dir),
+            "--mode",
+            mode,
+            "--max",
+            max,
+            "--quiet",
+        ]);
+        assert!(out.status.success(), "{mode}: {}", stderr_of(&out));
+        let report = read_json(&dir.join("lrfind.json"));
+        for s in report["suggestions"].as_array().unwrap() {
+            let Some(lr) = s["lr"].as_f64() else { continue };
+            let acc = mnist_val_accuracy_after_1_epoch(tmp.path(), lrfind_round(lr));
+            eprintln!("{mode} {}: lr {lr}: val_accuracy {acc}", s["name"]);
+            // Chance is 0.1; one epoch at a sound rate reaches about 0.9 on this data.
+            assert!(acc > 0.8, "{mode} {} = {lr}: val_accuracy {acc}", s["name"]);
+        }
+    }
+}
+
+/// Three significant digits, as find-lr prints rates.
+fn lrfind_round(x: f64) -> f64 {
+    format!("{x:.2e}").parse().unwrap()
+}
+
+#[test]
+fn a_config_whose_data_train_would_refuse_exits_2_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("points.csv"), "x,z\n1,2\n2,4\n3,6\n").unwrap();
+    let config = write_config(
+        tmp.path(),
+        "nocol.toml",
+        "[data]\nkind = \"csv\"\npath = \"points.csv\"\ntarget = \"y\"\n[model]\nkind = \"linear\"\n[optimizer]\nkind = \"sgd\"\nlr = 0.01\n",
+    );
+    let out_dir = tmp.path().join("out");
+    let out = find_lr(&["--config", path(&config), "--out", path(&out_dir)]);
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("points.csv"),
+        "{err}"
+    );
+    // Nothing left behind that a corrected run would have to --force past.
+    assert!(!out_dir.exists(), "{err}");
+}

@@ -1,4 +1,5 @@
-//! `lrtrain check`: validate a config (and the headers of its data) and print it resolved.
+//! `lrtrain check`: validate a config and its data as `train` would (see [`super::preflight`])
+//! and print it resolved.
 
 use anyhow::Result;
 
@@ -6,7 +7,7 @@ use crate::cli::CheckArgs;
 
 pub fn run(args: &CheckArgs) -> Result<()> {
     let loaded = super::load_config(&args.config, &[], false)?;
-    let preflight = super::preflight(&loaded, None)?;
+    let preflight = super::preflight(&loaded)?;
     for warning in &preflight.warnings {
         eprintln!("warning: {warning}");
     }

@@ -195,11 +195,12 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
     Ok((names, jobs))
 }
 
-/// What `lrtrain check` checks (config, data headers, schedule keys), and that the run will
+/// What `lrtrain check` checks (everything `train` checks before its first step, the data
+/// loaded), and that the run will
 /// have the `--metric` asked for. Prints the schedule's lint warnings.
 fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()> {
     let cfg = &loaded.config;
-    let preflight = super::preflight(loaded, None)?;
+    let preflight = super::preflight(loaded)?;
     if !quiet {
         for warning in preflight.warnings {
             eprintln!("warning: {}: {warning}", loaded.path.display());

@@ -92,6 +92,8 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
         );
     }
     let loaded = super::load_config(&args.config, &[], args.quiet)?;
+    // Everything train would refuse is refused before the output directory is made.
+    super::preflight(&loaded)?;
     // Every output is checked (and its parent made) before the test runs, so a bad path costs
     // nothing.
     let write_config = match &args.write_config {
@@ -173,10 +175,11 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
             eprintln!("wrote {}", path.display());
         }
     }
+
     if let (Some(path), Some(chosen)) = (&write_config, report.chosen_lr) {
         let mut applied = loaded.clone();
         applied.config.optimizer.lr = Some(chosen);
-        let shape = super::preflight(&applied, None)?.shape;
+        let shape = super::preview(&applied, None)?.shape;
         let toml = format!(
             "# {} with optimizer.lr = {chosen} ({CHOSEN} suggestion of lrtrain find-lr)\n{}",
             loaded.absolute_path().display(),
@@ -199,8 +202,12 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
     drop(w);
 
     if report.chosen_lr.is_none() {
+        let why = runs
+            .iter()
+            .find_map(|r| lrfind::readable(&r.curve).err())
+            .unwrap_or_else(|| "no method found a falling stretch".into());
         return Err(UsageError(format!(
-            "{}: the loss blew up too early to read a suggestion from; lower --min or raise --steps (see {})",
+            "{}: no trustworthy suggestion: {why} (see {})",
             loaded.path.display(),
             dir.file(FILES[0]).display()
         ))
@@ -292,7 +299,7 @@ struct SeedRun {
 fn describe_stop(c: &Curve) -> String {
     let last = c.points.last().map_or(0.0, |p| p.lr);
     let steps = c.points.len();
-    match c.stop {
+    let stop = match c.stop {
         Stop::ReachedMax => format!("{steps} steps, reached --max {last} without blowing up"),
         stop => format!(
             "stopped after {steps} of {} steps at lr {}: {}",
@@ -300,6 +307,16 @@ fn describe_stop(c: &Curve) -> String {
             sci(last),
             stop.describe()
         ),
+    };
+    // Said whenever it happened, since it bounds what every suggestion may read.
+    match lrfind::first_rise(c) {
+        Some(p) => format!(
+            "{stop}; the smoothed loss rose above {}× its minimum at lr {} (step {}): suggestions come from before it",
+            lrfind::RISE_FACTOR,
+            sci(p.lr),
+            p.step
+        ),
+        None => stop,
     }
 }
 
@@ -537,6 +554,17 @@ fn write_results(
             format!("{}{mark}", s.name),
             s.method
         )?;
+    }
+    if k > 1 {
+        for r in runs {
+            if let Err(why) = lrfind::readable(&r.curve) {
+                writeln!(
+                    w,
+                    "warning: seed {}: no trustworthy suggestion: {why}",
+                    r.seed
+                )?;
+            }
+        }
     }
     for s in &report.suggestions {
         if let Some(sp) = s.spread.filter(|sp| sp.disagree) {

@@ -14,7 +14,7 @@ use crate::cli::ConfigArgs;
 use crate::config::{self, LoadedConfig, Override};
 use crate::data;
 use crate::schedule::{LrSchedule, RunShape};
-use crate::train::run_shape;
+use crate::train::{Trainer, run_shape};
 
 /// Loads the config with `--set` and any extra overrides the subcommand's flags add (`--epochs`),
 /// and prints the notes of kind switches on stderr unless `quiet`.
@@ -30,9 +30,9 @@ pub fn load_config(args: &ConfigArgs, extra: &[Override], quiet: bool) -> Result
     Ok(loaded)
 }
 
-/// A config checked as far as it can be without training: the data files' headers (to count
-/// the training rows) and the schedule's keys against the run's shape. `steps_per_epoch`
-/// overrides what the data and batch size give (`schedule --steps-per-epoch`).
+/// A config checked as far as it can be without training: by [`preflight`] (`check`, `compare`,
+/// `find-lr`, and meant for `sweep`), so that a config they pass is one `train` accepts, or by
+/// [`preview`] (`schedule`).
 pub struct Preflight {
     pub shape: RunShape,
     pub schedule: LrSchedule,
@@ -40,20 +40,47 @@ pub struct Preflight {
     pub warnings: Vec<String>,
 }
 
-pub fn preflight(loaded: &LoadedConfig, steps_per_epoch: Option<usize>) -> Result<Preflight> {
+/// Runs every check `train` runs before its first step: the data is loaded exactly as `train`
+/// loads it (files, headers, the target and feature columns, labels, missing cells, image sizes,
+/// the split) and the model, optimizer and schedule are built on it (feature count against the
+/// model, the task against the loss), then dropped. The data sets shipped here load in well under
+/// a second, so checking the real thing is cheaper than keeping a second, partial set of checks
+/// in step with `train`'s. Used by `check`, `compare` (for every config before the first run)
+/// and `find-lr`; errors are usage errors (exit 2) naming the file.
+pub fn preflight(loaded: &LoadedConfig) -> Result<Preflight> {
+    let cfg = &loaded.config;
+    let splits = data::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
+    // One thread: nothing is trained, so a pool for every core would only cost.
+    Trainer::new(cfg, &splits, 1).map_err(|e| loaded.usage(e))?;
+    let shape = run_shape(cfg, splits.train.rows, splits.validation.is_some());
+    with_schedule(loaded, shape)
+}
+
+/// What `lrtrain schedule` needs to draw the schedule: the config and the schedule's keys, and
+/// the data's headers only (to count the training rows), so a schedule can be previewed before
+/// the data is complete. `steps_per_epoch` overrides what the data and batch size give
+/// (`--steps-per-epoch`; the data is then not read at all).
+pub fn preview(loaded: &LoadedConfig, steps_per_epoch: Option<usize>) -> Result<Preflight> {
     let cfg = &loaded.config;
     let has_validation = data::has_validation(&cfg.data);
-    let mut shape = match steps_per_epoch {
-        // The shape's other fields do not depend on the row count.
-        Some(_) => run_shape(cfg, 1, has_validation),
+    let shape = match steps_per_epoch {
+        Some(steps) => {
+            // The shape's other fields do not depend on the row count.
+            let mut shape = run_shape(cfg, 1, has_validation);
+            shape.steps_per_epoch = steps;
+            shape
+        }
         None => {
             let rows = data::train_rows(&cfg.data, cfg.seed).map_err(|e| loaded.usage(e))?;
             run_shape(cfg, rows, has_validation)
         }
     };
-    if let Some(steps) = steps_per_epoch {
-        shape.steps_per_epoch = steps;
-    }
+    with_schedule(loaded, shape)
+}
+
+/// The schedule built and linted for `shape`.
+fn with_schedule(loaded: &LoadedConfig, shape: RunShape) -> Result<Preflight> {
+    let cfg = &loaded.config;
     let lr0 = cfg.optimizer.lr0();
     let schedule = LrSchedule::new(&cfg.schedule, lr0, &shape).map_err(|e| loaded.usage(e))?;
     let warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);

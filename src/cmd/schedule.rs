@@ -33,7 +33,7 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
         shape,
         schedule,
         warnings,
-    } = super::preflight(&loaded, args.steps_per_epoch)?;
+    } = super::preview(&loaded, args.steps_per_epoch)?;
     let lr0 = cfg.optimizer.lr0();
     if schedule.needs_feedback() {
         bail_usage!(

@@ -1,11 +1,74 @@
 //! Key checks shared by the kinds: each error is one line, `key: expected …, found …`, and a
-//! usage error (exit 2).
+//! usage error (exit 2); and the lint that reads the whole schedule for rates of 0.
 
 use std::fmt::Display;
 
 use anyhow::Result;
 
+use super::Unit;
 use crate::error::UsageError;
+
+/// Stretches reported one by one before the rest are only counted.
+const MAX_STRETCHES: usize = 3;
+
+/// Warnings for the values of t in `0..run` at which `rate(t)` is 0 (or below): one per
+/// maximal stretch of such t, naming exactly its first and last t, so a schedule that touches 0
+/// and rises again (a warm-up or `linear` from factor 0, piecewise values `[1, 0, 0.5]`) is
+/// described as it is. A lone step is not reported: one optimizer step of many is how ramps
+/// from 0 are written (the default `warmup_start_factor = 0`) and costs nothing; a lone epoch is.
+pub fn idle_stretches(rate: impl Fn(usize) -> f64, run: usize, unit: Unit) -> Vec<String> {
+    let mut stretches: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for t in 0..run {
+        match (rate(t) <= 0.0, start) {
+            (true, None) => start = Some(t),
+            (false, Some(s)) => {
+                stretches.push((s, t - 1));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        stretches.push((s, run - 1));
+    }
+    stretches.retain(|&(a, b)| b > a || unit == Unit::Epoch);
+    let (word, words) = match unit {
+        Unit::Step => ("step", "steps"),
+        Unit::Epoch => ("epoch", "epochs"),
+    };
+    let last = run.saturating_sub(1);
+    let mut out: Vec<String> = stretches
+        .iter()
+        .take(MAX_STRETCHES)
+        .map(|&(a, b)| {
+            let n = b - a + 1;
+            match (a, b) {
+                (0, b) if b == last => {
+                    format!("schedule: the rate is 0 at every {word} of the run: nothing trains")
+                }
+                (a, b) if a == b => {
+                    format!("schedule: the rate is 0 at {word} {a}: that {word} does not train")
+                }
+                (a, b) if b == last => format!(
+                    "schedule: the rate is 0 from {word} {a} to the end of the run ({word} {b}): the last {n} {words} do not train"
+                ),
+                (a, b) => format!(
+                    "schedule: the rate is 0 from {word} {a} to {word} {b}: those {n} {words} do not train"
+                ),
+            }
+        })
+        .collect();
+    if stretches.len() > MAX_STRETCHES {
+        let rest = &stretches[MAX_STRETCHES..];
+        let n: usize = rest.iter().map(|&(a, b)| b - a + 1).sum();
+        out.push(format!(
+            "schedule: the rate is 0 in {} more stretches ({n} {words} in all) after those",
+            rest.len()
+        ));
+    }
+    out
+}
 
 /// `key: expected <expected>, found <found>` as a usage error.
 pub fn bad(key: &str, expected: &str, found: impl Display) -> anyhow::Error {

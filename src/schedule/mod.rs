@@ -303,16 +303,8 @@ impl LrSchedule {
             ));
         }
         out.extend(cfg.kind.as_kind().lint(&cx));
-        if !sched.needs_feedback()
-            && let Some(t) = (cfg.warmup..run.saturating_sub(1)).find(|&t| sched.rate_at(t) <= 0.0)
-        {
-            out.push(format!(
-                "schedule: the rate reaches 0 at {} {t}, before the run's last {} ({}): the {} after it do not train",
-                cx.unit_word(),
-                cx.unit_word(),
-                run - 1,
-                unit.plural()
-            ));
+        if !sched.needs_feedback() {
+            out.extend(check::idle_stretches(|t| sched.rate_at(t), run, unit));
         }
         out
     }
@@ -623,17 +615,51 @@ mod tests {
     }
 
     #[test]
-    fn lint_flags_a_rate_reaching_zero_before_the_last_step() {
-        // 1000 steps; the linear reaches 0 at t = 500.
+    fn lint_names_exactly_the_steps_at_which_the_rate_is_0() {
+        // 1000 steps; the linear reaches 0 at t = 500 and stays there.
         let w = lint("kind = \"linear\"\ntotal = 500", 0.1, &SHAPE);
-        assert!(
-            w.iter().any(|w| w.contains("reaches 0 at step 500")),
-            "{w:?}"
+        assert_eq!(
+            w.last().unwrap(),
+            "schedule: the rate is 0 from step 500 to the end of the run (step 999): the last 500 steps do not train"
         );
         // Reaching 0 exactly after the last step is the usual intent.
         assert!(lint("kind = \"linear\"\ntotal = 1000", 0.1, &SHAPE).is_empty());
-        // Warmup starting at 0 is not "reaching 0".
+        // A ramp from 0 (warmup or linear start_factor 0) idles one step of 1000: not worth a word.
         assert!(lint("kind = \"linear\"\ntotal = 990\nwarmup = 10", 0.1, &SHAPE).is_empty());
+        let ramp = "kind = \"linear\"\ntotal = 1000\nstart_factor = 0.0\nend_factor = 1.0";
+        assert!(lint(ramp, 0.1, &SHAPE).is_empty());
+        // Piecewise 0.1, 0, 0.05: idle from the step after boundary 99 to boundary 199, then trains.
+        let w = lint(
+            "kind = \"piecewise\"\nboundaries = [99, 199]\nvalues = [0.1, 0.0, 0.05]",
+            0.1,
+            &SHAPE,
+        );
+        assert_eq!(
+            w,
+            ["schedule: the rate is 0 from step 100 to step 199: those 100 steps do not train"]
+        );
+    }
+
+    #[test]
+    fn lint_names_a_lone_idle_epoch_at_the_start() {
+        let w = lint(
+            "kind = \"linear\"\nunit = \"epoch\"\ntotal = 10\nstart_factor = 0.0\nend_factor = 1.0",
+            0.1,
+            &SHAPE,
+        );
+        assert_eq!(
+            w,
+            ["schedule: the rate is 0 at epoch 0: that epoch does not train"]
+        );
+        let w = lint(
+            "kind = \"constant\"\nunit = \"epoch\"\nwarmup = 2",
+            0.1,
+            &SHAPE,
+        );
+        assert_eq!(
+            w,
+            ["schedule: the rate is 0 at epoch 0: that epoch does not train"]
+        );
     }
 
     /// The `[schedule]` table of every kind's example, `configs/schedules/<kind>.toml`, as TOML

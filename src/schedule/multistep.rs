@@ -41,12 +41,22 @@ impl Kind for MultiStep {
                 cx.key("milestones")
             ));
         }
-        if let Some(&m) = self.milestones.last().filter(|&&m| m >= cx.remaining) {
+        // Every milestone past the run, not only the last: each one named is never reached.
+        let beyond: Vec<String> = self
+            .milestones
+            .iter()
+            .filter(|&&m| m >= cx.remaining)
+            .map(|m| m.to_string())
+            .collect();
+        if !beyond.is_empty() {
             out.push(format!(
-                "{}: {m} is beyond the {} {} the schedule runs",
+                "{}: {} {} beyond the {} {} the schedule runs (t = 0 to {}): never reached",
                 cx.key("milestones"),
+                beyond.join(", "),
+                if beyond.len() == 1 { "is" } else { "are" },
                 cx.remaining,
-                cx.unit.plural()
+                cx.unit.plural(),
+                cx.remaining.saturating_sub(1)
             ));
         }
         if self.gamma > 1.0 {

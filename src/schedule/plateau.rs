@@ -7,6 +7,10 @@
 //! that lowers it by eps or less), cooldown restarts and the count is zeroed.
 //! The unit is always epoch and warmup is refused (use a sequential whose last phase is plateau).
 //! Deliberate difference: a metric missing from an epoch's row is skipped rather than an error.
+//! Keras' `ReduceLROnPlateau` callback counts one epoch fewer (it cuts once `patience` epochs
+//! failed, and its cooldown ends an epoch sooner) and has only an absolute `min_delta` and no eps:
+//! this kind equals it with Keras patience = patience + 1, cooldown = cooldown + 1 (when > 0),
+//! min_delta = threshold, threshold_mode abs, eps 0 (the golden test below shows both).
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -208,12 +212,18 @@ impl Kind for Plateau {
                 }
             ));
         }
-        if self.patience >= cx.shape.epochs {
+        // The first epoch always improves on the initial best, so the earliest cut comes after
+        // epoch patience + 1 (0-based) and lowers the rate from epoch patience + 2 on.
+        let epochs = match cx.unit {
+            super::Unit::Epoch => cx.remaining,
+            super::Unit::Step => cx.shape.epochs,
+        };
+        if self.patience + 2 >= epochs {
             out.push(format!(
-                "{} = {} is not shorter than the run ({} epochs): the rate never drops",
+                "{} = {}: the earliest cut lowers the rate from epoch {} on (0-based), but the schedule runs {epochs} epochs: the rate never drops",
                 cx.key("patience"),
                 self.patience,
-                cx.shape.epochs
+                self.patience + 2
             ));
         }
         out
@@ -388,5 +398,74 @@ mod tests {
             &SHAPE,
         );
         assert!(w.iter().any(|w| w.starts_with("schedule.monitor")), "{w:?}");
+    }
+
+    #[test]
+    fn patience_that_leaves_no_epoch_for_a_cut_is_linted_and_one_less_is_not() {
+        // 10 epochs, the metric never improving after epoch 0: patience 7 cuts after epoch 8 and
+        // epoch 9 runs at the lower rate; patience 8 would cut after epoch 9, the last.
+        let p8 = lint(
+            "kind = \"plateau\"\nmonitor = \"loss\"\npatience = 8",
+            0.1,
+            &SHAPE,
+        );
+        assert_eq!(
+            p8,
+            [
+                "schedule.patience = 8: the earliest cut lowers the rate from epoch 10 on (0-based), but the schedule runs 10 epochs: the rate never drops"
+            ]
+        );
+        assert!(
+            lint(
+                "kind = \"plateau\"\nmonitor = \"loss\"\npatience = 7",
+                0.1,
+                &SHAPE
+            )
+            .is_empty()
+        );
+        let rates = rates(
+            "kind = \"plateau\"\nmonitor = \"loss\"\npatience = 7",
+            0.1,
+            &[1.0; 10],
+        );
+        assert_eq!(rates[8], 0.1);
+        assert!((rates[9] - 0.01).abs() < 1e-15, "{rates:?}");
+    }
+
+    /// The README's claims "= PyTorch `ReduceLROnPlateau`" and "= Keras `ReduceLROnPlateau`
+    /// with patience + 1, cooldown + 1 (when > 0), min_delta = threshold (abs), eps 0", against
+    /// the rates the real classes gave (`scripts/golden_schedules.py`).
+    #[test]
+    fn plateau_gives_the_rates_of_pytorch_and_keras_reduce_lr_on_plateau() {
+        let golden: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/golden/schedules.json")).unwrap();
+        let cases = golden["plateau"].as_array().unwrap();
+        assert_eq!(cases.len(), 6);
+        let floats = |v: &serde_json::Value| -> Vec<f64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        };
+        for case in cases {
+            let want = floats(&case["rates"]);
+            let got = rates(
+                case["schedule"].as_str().unwrap(),
+                case["lr0"].as_f64().unwrap(),
+                &floats(&case["metric"]),
+            );
+            let rtol = case["rtol"].as_f64().unwrap();
+            let atol = case["atol"].as_f64().unwrap() * case["lr0"].as_f64().unwrap();
+            for (t, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (g - w).abs() <= rtol * w.abs() + atol,
+                    "{} {} ({}): epoch {t}: {g} vs {w}\n{got:?}\n{want:?}",
+                    case["framework"],
+                    case["name"],
+                    case["reference"]
+                );
+            }
+        }
     }
 }

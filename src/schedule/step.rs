@@ -35,9 +35,11 @@ impl Kind for Step {
         let mut out = Vec::new();
         if self.gamma > 1.0 {
             out.push(format!(
-                "{} = {} > 1: the rate grows at every step",
+                "{} = {} > 1: the rate grows every {} {}",
                 cx.key("gamma"),
-                self.gamma
+                self.gamma,
+                self.step_size,
+                cx.unit.plural()
             ));
         }
         if self.step_size >= cx.remaining {
