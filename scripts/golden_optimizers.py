@@ -80,6 +80,57 @@ def mlp_trajectory(make, p0, grads):
     return out
 
 
+def newton_schulz_f32(grad, ns_coefficients, ns_steps, eps):
+    """torch.optim._muon._zeropower_via_newtonschulz with f32 in place of bfloat16 (lrtrain's
+    choice), for the exact Muon goldens."""
+    a, b, c = ns_coefficients
+    x = grad.to(dtype=torch.float32, copy=True)
+    if grad.size(0) > grad.size(1):
+        x = x.T
+    x.div_(x.norm().clamp(min=eps))
+    for _ in range(ns_steps):
+        gram = x @ x.T
+        update = torch.addmm(gram, gram, gram, beta=b, alpha=c)
+        x = torch.addmm(x, update, x, beta=a)
+    if grad.size(0) > grad.size(1):
+        x = x.T
+    return x
+
+
+class MuonF32:
+    """Runs `make` with Muon's Newton–Schulz in f32."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def __call__(self, ps):
+        self.opt = self.make(ps)
+        return self
+
+    def step(self):
+        import torch.optim._muon as m
+        saved = m._zeropower_via_newtonschulz
+        m._zeropower_via_newtonschulz = newton_schulz_f32
+        try:
+            self.opt.step()
+        finally:
+            m._zeropower_via_newtonschulz = saved
+
+
+class MuonWithAdamW:
+    """torch.optim.Muon on the 2-D weights and torch.optim.AdamW (same lr and weight_decay) on
+    the biases, as Muon's documentation advises."""
+
+    def __init__(self, ps, lr, weight_decay=0.1, betas=(0.9, 0.999), eps=1e-8, **muon):
+        self.muon = T.Muon([p for p in ps if p.dim() == 2], lr=lr, weight_decay=weight_decay, **muon)
+        self.adamw = T.AdamW([p for p in ps if p.dim() != 2], lr=lr, weight_decay=weight_decay,
+                             betas=betas, eps=eps, foreach=False)
+
+    def step(self):
+        self.muon.step()
+        self.adamw.step()
+
+
 def trajectory(make, p0, grads):
     p = torch.nn.Parameter(torch.tensor(p0))
     opt = make([p])
@@ -166,6 +217,14 @@ CASES = [
      lambda ps: Prodigy(ps, d0=1e-2, weight_decay=0.1, decouple=False, safeguard_warmup=True, d_coef=0.5)),
     ("prodigy/no_momentum", 'kind = "prodigy"\nbeta1 = 0.0\nd0 = 1e-2',
      lambda ps: Prodigy(ps, betas=(0.0, 0.999), d0=1e-2)),
+    ("muon", 'kind = "muon"\nlr = 0.02', "mlp",
+     lambda ps: MuonWithAdamW(ps, lr=0.02)),
+    ("muon/options", 'kind = "muon"\nlr = 0.02\nweight_decay = 0.5\nmomentum = 0.8\nnesterov = false\nns_steps = 3\nadjust_lr_fn = "match_rms_adamw"\nadamw_beta1 = 0.5\nadamw_beta2 = 0.9\nadamw_eps = 1e-3', "mlp",
+     lambda ps: MuonWithAdamW(ps, lr=0.02, weight_decay=0.5, momentum=0.8, nesterov=False, ns_steps=3, adjust_lr_fn="match_rms_adamw", betas=(0.5, 0.9), eps=1e-3)),
+    ("muon/f32", 'kind = "muon"\nlr = 0.02', "mlp",
+     MuonF32(lambda ps: MuonWithAdamW(ps, lr=0.02))),
+    ("muon/f32_options", 'kind = "muon"\nlr = 0.02\nweight_decay = 0.5\nmomentum = 0.8\nnesterov = false\nns_steps = 3\nadjust_lr_fn = "match_rms_adamw"\nadamw_beta1 = 0.5\nadamw_beta2 = 0.9\nadamw_eps = 1e-3', "mlp",
+     MuonF32(lambda ps: MuonWithAdamW(ps, lr=0.02, weight_decay=0.5, momentum=0.8, nesterov=False, ns_steps=3, adjust_lr_fn="match_rms_adamw", betas=(0.5, 0.9), eps=1e-3))),
     ("lion/weight_decay", 'kind = "lion"\nlr = 0.01\nbeta1 = 0.8\nbeta2 = 0.95\nweight_decay = 0.5',
      lambda ps: Lion(ps, lr=0.01, betas=(0.8, 0.95), weight_decay=0.5)),
 ]
@@ -186,6 +245,7 @@ def main():
         elif rest[0] == "mlp":
             cases.append({
                 "name": name, "toml": toml, "layout": MLP_LAYOUT,
+                **({"tol": 1e-2} if name.startswith("muon") and "f32" not in name else {}),
                 "p0": [float(x) for x in mp0], "grads": [[float(x) for x in g] for g in mgrads],
                 "want": mlp_trajectory(rest[1], mp0, mgrads),
             })

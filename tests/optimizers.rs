@@ -53,6 +53,7 @@ fn a_run_of_each_new_optimizer_stopped_after_two_epochs_and_resumed_matches_the_
         "kind = \"sgd_schedule_free\"\nlr = 0.5\nwarmup_steps = 20",
         "kind = \"adamw_schedule_free\"\nweight_decay = 0.01",
         "kind = \"prodigy\"",
+        "kind = \"muon\"\nlr = 0.02",
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (full, part) = (tmp.path().join("full"), tmp.path().join("part"));
@@ -141,7 +142,7 @@ fn every_optimizer_example_config_learns_mnist_in_two_epochs() {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    assert!(files.len() >= 11, "{files:?}");
+    assert!(files.len() >= 12, "{files:?}");
     let tmp = tempfile::tempdir().unwrap();
     for f in files {
         let out = tmp.path().join(f.file_stem().unwrap());

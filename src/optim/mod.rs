@@ -20,6 +20,7 @@ mod clip;
 mod golden;
 mod layout;
 mod lion;
+mod muon;
 mod nadam;
 mod prodigy;
 mod radam;
@@ -39,6 +40,7 @@ pub use asgd::{Asgd, AsgdConfig};
 pub use clip::{clip_to_norm, global_norm};
 pub use layout::{Layout, ParamTensor};
 pub use lion::{Lion, LionConfig};
+pub use muon::{Muon, MuonConfig};
 pub use nadam::{NAdam, NAdamConfig};
 pub use prodigy::{Prodigy, ProdigyConfig};
 pub use radam::{RAdam, RAdamConfig};
@@ -157,6 +159,7 @@ optimizer_kinds! {
     #[serde(rename = "adamw_schedule_free")]
     AdamWScheduleFree(AdamWScheduleFreeConfig),
     Prodigy(ProdigyConfig),
+    Muon(MuonConfig),
 }
 
 /// `[optimizer]`.

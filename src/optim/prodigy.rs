@@ -118,7 +118,7 @@ impl KindConfig for ProdigyConfig {
         non_negative("optimizer.weight_decay", self.weight_decay)?;
         positive("optimizer.d0", self.d0)?;
         positive("optimizer.d_coef", self.d_coef)?;
-        if !(self.growth_rate >= 1.0) {
+        if self.growth_rate.is_nan() || self.growth_rate < 1.0 {
             bail_usage!(
                 "optimizer.growth_rate: expected a number >= 1 (inf = unbounded), found {:?}",
                 self.growth_rate
