@@ -399,8 +399,22 @@ mod tests {
         assert!(text.contains("weight_decay = 0.01"), "{text}");
         assert_eq!(parse(&text).unwrap(), c);
         for kind in [
-            "sgd", "adagrad", "rmsprop", "adam", "nadam", "radam", "adamax", "adadelta", "rprop",
-            "asgd", "lion",
+            "sgd",
+            "adagrad",
+            "rmsprop",
+            "adam",
+            "nadam",
+            "radam",
+            "adamax",
+            "adadelta",
+            "rprop",
+            "asgd",
+            "lion",
+            "adafactor",
+            "sgd_schedule_free",
+            "adamw_schedule_free",
+            "prodigy",
+            "muon",
         ] {
             let c = resolved(&format!("kind = \"{kind}\""));
             assert_eq!(parse(&toml::to_string(&c).unwrap()).unwrap(), c, "{kind}");
@@ -585,6 +599,11 @@ mod tests {
             "kind = \"rprop\"",
             "kind = \"asgd\"\nt0 = 0.0\nlambd = 0.5",
             "kind = \"lion\"",
+            "kind = \"adafactor\"\nweight_decay = 0.1",
+            "kind = \"sgd_schedule_free\"\nwarmup_steps = 3",
+            "kind = \"adamw_schedule_free\"\nr = 1.0",
+            "kind = \"prodigy\"\nd0 = 0.01",
+            "kind = \"muon\"",
         ] {
             let cfg = resolved(body);
             let g1 = [0.5f32, -1.0, 2.0];
