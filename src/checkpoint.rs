@@ -14,7 +14,10 @@
 //! Checkpoint body: `config_hash u64, epochs_done u64, step u64, optimizer_steps u64`, the
 //! parameters (`u64 n, n × f32`), the optimizer's state buffers (`u64 count`, then each as
 //! `u64 n, n × f32`, in the order its `state_buffers` documents), the schedule's state (`u64 n,
-//! n × f64`: plateau counters, grad_norm history). The metrics rows are not repeated here (that
+//! n × f64`: plateau counters, grad_norm history), then the optimizer's scalar state (`u64 n, n ×
+//! f64`: ASGD's η and μ, the schedule-free averaging weights, Prodigy's d; this last section came
+//! with 0.2 inside the same format version, and a body that ends before it, as 0.1 wrote them,
+//! reads as no scalars — which every optimizer of 0.1 had). The metrics rows are not repeated here (that
 //! made every checkpoint grow with the run): metrics.csv is written before the checkpoint, so it
 //! always holds at least `epochs_done` rows, and resuming cuts it back to exactly those.
 //! Parameters body: `config_hash u64`, then the parameters as above.
@@ -48,6 +51,8 @@ pub struct TrainState {
     pub params: Vec<f32>,
     pub optimizer_buffers: Vec<Vec<f32>>,
     pub schedule: Vec<f64>,
+    /// The optimizer's scalar state (`Optimizer::scalar_state`).
+    pub optimizer_scalars: Vec<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +110,10 @@ impl Checkpoint {
         for &x in &s.schedule {
             w.f64(x);
         }
+        w.u64(s.optimizer_scalars.len() as u64);
+        for &x in &s.optimizer_scalars {
+            w.f64(x);
+        }
         container(CHECKPOINT_MAGIC, &w.0)
     }
 
@@ -119,6 +128,13 @@ impl Checkpoint {
         let optimizer_buffers = (0..count).map(|_| r.f32s()).collect::<Result<_>>()?;
         let n = r.len(8)?;
         let schedule = (0..n).map(|_| r.f64()).collect::<Result<_>>()?;
+        // Absent in checkpoints written by 0.1 (no optimizer of 0.1 had scalar state).
+        let optimizer_scalars = if r.0.is_empty() {
+            Vec::new()
+        } else {
+            let n = r.len(8)?;
+            (0..n).map(|_| r.f64()).collect::<Result<_>>()?
+        };
         r.end()?;
         Ok(Checkpoint {
             config_hash,
@@ -129,6 +145,7 @@ impl Checkpoint {
                 params,
                 optimizer_buffers,
                 schedule,
+                optimizer_scalars,
             },
         })
     }
@@ -304,8 +321,32 @@ mod tests {
                 params: vec![0.5, -1.25, f32::MIN_POSITIVE],
                 optimizer_buffers: vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]],
                 schedule: vec![0.01, f64::INFINITY, 3.0, 0.0],
+                optimizer_scalars: vec![0.1f32 as f64, 1.0 / 3.0],
             },
         }
+    }
+
+    #[test]
+    fn a_checkpoint_of_0_1_without_optimizer_scalars_reads_as_none() {
+        // 0.1's body ended with the schedule's state.
+        let s = sample().state;
+        let mut w = Writer::default();
+        for x in [7, s.epochs_done, s.step, s.optimizer_steps] {
+            w.u64(x);
+        }
+        w.f32s(&s.params);
+        w.u64(s.optimizer_buffers.len() as u64);
+        for b in &s.optimizer_buffers {
+            w.f32s(b);
+        }
+        w.u64(s.schedule.len() as u64);
+        for &x in &s.schedule {
+            w.f64(x);
+        }
+        let old = Checkpoint::decode(&container(CHECKPOINT_MAGIC, &w.0)).unwrap();
+        assert_eq!(old.config_hash, 7);
+        assert_eq!(old.state.optimizer_scalars, Vec::<f64>::new());
+        assert_eq!(old.state.schedule, s.schedule);
     }
 
     #[test]

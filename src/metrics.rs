@@ -14,6 +14,9 @@ pub const COLUMNS: [&str; 8] = [
     "seconds",
 ];
 
+/// The column after `seconds` that runs of learning-rate-free optimizers add.
+pub const EFFECTIVE_LR: &str = "effective_lr";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochMetrics {
     /// 0-based.
@@ -30,6 +33,10 @@ pub struct EpochMetrics {
     pub grad_norm: f64,
     /// Wall time of the epoch's training steps, evaluation excluded.
     pub seconds: f64,
+    /// Learning-rate-free optimizers (Prodigy): the mean over the epoch's steps of the rate each
+    /// step applied; the column `effective_lr` exists only for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_lr: Option<f64>,
 }
 
 impl EpochMetrics {
@@ -44,6 +51,7 @@ impl EpochMetrics {
             "val_accuracy" => self.val_accuracy,
             "grad_norm" => Some(self.grad_norm),
             "seconds" => Some(self.seconds),
+            "effective_lr" => self.effective_lr,
             _ => None,
         }
     }

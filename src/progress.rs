@@ -207,6 +207,7 @@ mod tests {
             val_accuracy: None,
             grad_norm: 1.0,
             seconds: 0.25,
+            effective_lr: None,
         }
     }
 

@@ -100,6 +100,7 @@ mod tests {
             val_accuracy: Some(val_accuracy),
             grad_norm: 1.0,
             seconds: 0.1,
+            effective_lr: None,
         }
     }
 

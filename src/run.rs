@@ -129,12 +129,13 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     }
     run_dir.write_atomic("config.toml", loaded.to_toml(&shape)?.as_bytes())?;
     let metrics_path = run_dir.file("metrics.csv");
+    let lr_free = cfg.optimizer.learning_rate_free();
     let (writer, rows) = match &checkpoint {
         Some(c) => {
             let rows = checkpointed_rows(&metrics_path, c.state.epochs_done as usize)?;
-            (MetricsWriter::resume(&metrics_path, &rows)?, rows)
+            (MetricsWriter::resume(&metrics_path, &rows, lr_free)?, rows)
         }
-        None => (MetricsWriter::create(&metrics_path)?, Vec::new()),
+        None => (MetricsWriter::create(&metrics_path, lr_free)?, Vec::new()),
     };
     if resume {
         let done = trainer.epochs_done();
@@ -177,6 +178,8 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     recorder.write_summary(Status::Running, trainer.steps_done(), None)?;
 
     let result = trainer.run(cfg.train.epochs, &mut recorder);
+    // What is kept and reported: the optimizer's evaluation point (schedule-free: the average x).
+    let final_params = trainer.eval_params();
     recorder.progress.finish(match result {
         Ok(()) => Ending::Completed,
         Err(_) => Ending::Stopped,
@@ -194,11 +197,11 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         Status::Interrupted => recorder.write_pending()?,
         Status::Completed => run_dir.write_atomic(
             PARAMS_FILE,
-            &checkpoint::encode_params(recorder.config_hash, trainer.network().params()),
+            &checkpoint::encode_params(recorder.config_hash, &final_params),
         )?,
         _ => {}
     }
-    let coefficients = trainer.network().linear_coefficients();
+    let coefficients = trainer.network().linear_coefficients_at(&final_params);
     let steps = recorder.rows.len() * shape.steps_per_epoch;
     recorder.write_summary(status, steps, coefficients)?;
     // A chart is a convenience: failing to draw one does not fail the run.

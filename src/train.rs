@@ -57,6 +57,9 @@ pub struct Trainer<'a> {
     optimizer: Box<dyn Optimizer>,
     schedule: LrSchedule,
     grads: Vec<f32>,
+    /// Where the optimizer's evaluation point (schedule-free: x) is swapped in for validation;
+    /// empty unless the optimizer has one.
+    eval_swap: Vec<f32>,
     batch: Batch,
     order: Vec<usize>,
     eval_order: Vec<usize>,
@@ -96,7 +99,7 @@ impl<'a> Trainer<'a> {
         )?;
         let shape = run_shape(cfg, train.rows, splits.validation.is_some());
         let schedule = LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape)?;
-        let optimizer = cfg.optimizer.build(net.num_params());
+        let optimizer = cfg.optimizer.build(&net.layout());
         let eval_rows = splits
             .validation
             .as_ref()
@@ -107,6 +110,7 @@ impl<'a> Trainer<'a> {
             validation: splits.validation.as_ref(),
             task: cfg.model.task(),
             grads: vec![0.0; net.num_params()],
+            eval_swap: vec![0.0; net.num_params()],
             net,
             optimizer,
             schedule,
@@ -148,7 +152,18 @@ impl<'a> Trainer<'a> {
                 .map(<[f32]>::to_vec)
                 .collect(),
             schedule: self.schedule.state(),
+            optimizer_scalars: self.optimizer.scalar_state(),
         }
+    }
+
+    /// The parameters to evaluate and to keep in params.bin: the optimizer's evaluation point
+    /// (schedule-free: the average x) when it has one, else the trained parameters.
+    pub fn eval_params(&self) -> Vec<f32> {
+        let mut out = vec![0.0; self.net.num_params()];
+        if !self.optimizer.eval_params(self.net.params(), &mut out) {
+            out.copy_from_slice(self.net.params());
+        }
+        out
     }
 
     /// Puts back a [`Trainer::state`] taken from a trainer built from the same config; `run`
@@ -173,6 +188,10 @@ impl<'a> Trainer<'a> {
         for (b, saved) in buffers.iter_mut().zip(&s.optimizer_buffers) {
             b.copy_from_slice(saved);
         }
+        if s.optimizer_scalars.len() != self.optimizer.scalar_state().len() {
+            anyhow::bail!("the checkpoint's optimizer state does not fit this optimizer");
+        }
+        self.optimizer.set_scalar_state(&s.optimizer_scalars);
         self.schedule.restore(&s.schedule)?;
         self.optimizer.set_step_count(s.optimizer_steps);
         self.net.params_mut().copy_from_slice(&s.params);
@@ -269,6 +288,7 @@ impl<'a> Trainer<'a> {
         let mut loss_sum = 0.0;
         let mut correct = 0usize;
         let mut norm_sum = 0.0;
+        let mut effective_lr_sum = 0.0;
         let mut steps = 0usize;
         let mut first_lr = None;
         let started = Instant::now();
@@ -283,6 +303,7 @@ impl<'a> Trainer<'a> {
             loss_sum += r.loss * r.rows as f64;
             correct += r.correct;
             norm_sum += r.grad_norm;
+            effective_lr_sum += self.optimizer.effective_lr().unwrap_or(0.0);
             observer.on_step(epoch, i);
             if !r.loss.is_finite() {
                 break;
@@ -296,7 +317,7 @@ impl<'a> Trainer<'a> {
         let classification = self.task == TaskKind::Classification;
         let (val_loss, val_accuracy) = match self.validation {
             Some(v) => {
-                let (l, a) = self.evaluate(v);
+                let (l, a) = self.evaluate_at_eval_point(v);
                 (Some(l), classification.then_some(a))
             }
             None => (None, None),
@@ -310,9 +331,28 @@ impl<'a> Trainer<'a> {
             val_accuracy,
             grad_norm: norm_sum / steps.max(1) as f64,
             seconds,
+            effective_lr: self
+                .optimizer
+                .effective_lr()
+                .map(|_| effective_lr_sum / steps.max(1) as f64),
         };
         self.schedule.after_epoch(&metrics);
         Ok(Some(metrics))
+    }
+
+    /// [`Trainer::evaluate`] at the optimizer's evaluation point (schedule-free: x), swapped into
+    /// the network and back, so training goes on from exactly the same parameters.
+    fn evaluate_at_eval_point(&mut self, data: &Dataset) -> (f64, f64) {
+        if !self
+            .optimizer
+            .eval_params(self.net.params(), &mut self.eval_swap)
+        {
+            return self.evaluate(data);
+        }
+        self.net.params_mut().swap_with_slice(&mut self.eval_swap);
+        let result = self.evaluate(data);
+        self.net.params_mut().swap_with_slice(&mut self.eval_swap);
+        result
     }
 
     /// Mean loss and accuracy over a whole dataset, in chunks the workspace holds.

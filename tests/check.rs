@@ -83,8 +83,8 @@ fn an_unknown_kind_lists_the_known_ones() {
         &["warp", "constant", "step", "exponential"],
     );
     assert_usage_error(
-        &mnist_config("[optimizer]\nkind = \"lion\""),
-        &["lion", "sgd", "adam"],
+        &mnist_config("[optimizer]\nkind = \"sophia\""),
+        &["sophia", "sgd", "adam", "lion", "prodigy", "muon"],
     );
 }
 

@@ -1,5 +1,6 @@
 //! `lrtrain eval --run DIR`: the loss and accuracy of a run's final parameters (`params.bin`,
-//! else the last `checkpoint.bin`) on its validation set, or on IDX (`--images/--labels`) or CSV
+//! else the last `checkpoint.bin`'s, taken at the optimizer's evaluation point as params.bin
+//! would be) on its validation set, or on IDX (`--images/--labels`) or CSV
 //! (`--csv [--target] [--no-header]`) data. Prints one line on stdout:
 //! `loss=0.1234,accuracy=0.9565,rows=2000` (no accuracy for regression).
 
@@ -8,12 +9,13 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::bail_usage;
-use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE};
+use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE, TrainState};
 use crate::cli::EvalArgs;
 use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data::{self, Batch, CsvSource, DataConfig, DataSource, Dataset, IdxSource};
 use crate::error::UsageError;
 use crate::model::{Network, TaskKind};
+use crate::optim::Layout;
 
 /// Rows per forward pass.
 const CHUNK: usize = 1024;
@@ -71,7 +73,7 @@ fn load_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
     } else if dir.join(CHECKPOINT_FILE).exists() {
         let file = dir.join(CHECKPOINT_FILE);
         let c = Checkpoint::read(&file)?;
-        (c.config_hash, c.state.params, file)
+        (c.config_hash, eval_point(&loaded.config, &c.state), file)
     } else {
         bail_usage!(
             "{}: no {PARAMS_FILE} or {CHECKPOINT_FILE} (the run has not written a checkpoint yet, or was written by an older lrtrain)",
@@ -86,6 +88,35 @@ fn load_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
         );
     }
     Ok(params)
+}
+
+/// What params.bin holds for a checkpoint's state: the optimizer's evaluation point
+/// (schedule-free: the average x, from y and z) where it has one, else the parameters.
+fn eval_point(cfg: &RunConfig, s: &TrainState) -> Vec<f32> {
+    // Only element-wise optimizers have an evaluation point, so a flat layout suffices; state
+    // that does not fit it (Adafactor's per-row buffers) belongs to one that has none.
+    let mut opt = cfg.optimizer.build(&Layout::flat(s.params.len()));
+    let mut buffers = opt.state_buffers_mut();
+    let fits = buffers.len() == s.optimizer_buffers.len()
+        && buffers
+            .iter()
+            .zip(&s.optimizer_buffers)
+            .all(|(b, saved)| b.len() == saved.len());
+    if !fits {
+        return s.params.clone();
+    }
+    for (b, saved) in buffers.iter_mut().zip(&s.optimizer_buffers) {
+        b.copy_from_slice(saved);
+    }
+    drop(buffers);
+    if opt.scalar_state().len() != s.optimizer_scalars.len() {
+        return s.params.clone();
+    }
+    opt.set_scalar_state(&s.optimizer_scalars);
+    opt.set_step_count(s.optimizer_steps);
+    let mut out = s.params.clone();
+    opt.eval_params(&s.params, &mut out);
+    out
 }
 
 /// The set to evaluate on: the command line's files, else the run's validation set.

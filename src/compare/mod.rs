@@ -353,6 +353,7 @@ pub mod tests {
                     val_accuracy: Some(a),
                     grad_norm: 1.0,
                     seconds: 0.5,
+                    effective_lr: None,
                 })
                 .collect(),
         }

@@ -28,6 +28,7 @@ pub use activation::Activation;
 pub use init::Init;
 
 use crate::error::UsageError;
+use crate::optim::{Layout, ParamTensor};
 use dense::Dense;
 use loss::Head;
 use matmul::Parallel;
@@ -326,6 +327,25 @@ impl Network {
     pub fn params_mut(&mut self) -> &mut [f32] {
         &mut self.params
     }
+
+    /// The parameter tensors in PyTorch's terms, for optimizers that need shapes: per layer the
+    /// weight `[out, in]` (stored `(in, out)` row-major here, so PyTorch's `(r, c)` is at
+    /// `offset + c·out + r`), then the bias `[out]`.
+    pub fn layout(&self) -> Layout {
+        let mut tensors = Vec::with_capacity(2 * self.layers.len());
+        for l in &self.layers {
+            tensors.push(ParamTensor {
+                offset: l.offset,
+                rows: l.outputs,
+                cols: l.inputs,
+                row_stride: 1,
+                col_stride: l.outputs,
+                matrix: true,
+            });
+            tensors.push(ParamTensor::vector(l.bias().start, l.outputs));
+        }
+        Layout::new(tensors)
+    }
     pub fn threads(&self) -> usize {
         self.par.threads()
     }
@@ -427,11 +447,14 @@ impl Network {
 
     /// A linear model's learned (weights, bias); `None` for an MLP.
     pub fn linear_coefficients(&self) -> Option<(Vec<f32>, f32)> {
+        self.linear_coefficients_at(&self.params)
+    }
+
+    /// [`Network::linear_coefficients`] read from `params` (same layout as this network's), e.g.
+    /// a schedule-free optimizer's averaged point.
+    pub fn linear_coefficients_at(&self, params: &[f32]) -> Option<(Vec<f32>, f32)> {
         let layer = self.layers.first().filter(|_| self.linear)?;
-        Some((
-            self.params[layer.weights()].to_vec(),
-            self.params[layer.bias()][0],
-        ))
+        Some((params[layer.weights()].to_vec(), params[layer.bias()][0]))
     }
 }
 

@@ -11,7 +11,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Optimizer, non_negative, positive};
+use super::{KindConfig, Layout, Optimizer, non_negative, positive};
 
 /// `kind = "adagrad"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,8 +51,8 @@ impl KindConfig for AdagradConfig {
         non_negative("optimizer.weight_decay", self.weight_decay)
     }
 
-    fn build(&self, num_params: usize) -> Box<dyn Optimizer> {
-        Box::new(Adagrad::new(self, num_params))
+    fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
+        Box::new(Adagrad::new(self, layout.num_params()))
     }
 }
 

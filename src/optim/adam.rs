@@ -15,7 +15,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Optimizer, lerp, non_negative, positive, unit_half_open};
+use super::{KindConfig, Layout, Optimizer, lerp, non_negative, positive, unit_half_open};
 
 /// `kind = "adam"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,8 +142,8 @@ impl KindConfig for AdamConfig {
     fn validate(&self) -> Result<()> {
         self.params().validate()
     }
-    fn build(&self, num_params: usize) -> Box<dyn Optimizer> {
-        Box::new(Adam::new(self.params(), num_params))
+    fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
+        Box::new(Adam::new(self.params(), layout.num_params()))
     }
 }
 
@@ -154,8 +154,8 @@ impl KindConfig for AdamWConfig {
     fn validate(&self) -> Result<()> {
         self.params().validate()
     }
-    fn build(&self, num_params: usize) -> Box<dyn Optimizer> {
-        Box::new(Adam::new(self.params(), num_params))
+    fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
+        Box::new(Adam::new(self.params(), layout.num_params()))
     }
 }
 
@@ -390,7 +390,7 @@ mod tests {
                 amsgrad,
                 ..AdamWConfig::default()
             };
-            let (mut one, mut two) = (cfg.build(n), cfg.build(n));
+            let (mut one, mut two) = (cfg.build(&Layout::flat(n)), cfg.build(&Layout::flat(n)));
             let (mut p1, mut p2) = (vec![0.5f32; n], vec![0.5f32; n]);
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(2)
@@ -508,7 +508,7 @@ mod tests {
         // f(p) = ½ Σ c_i (p_i − t_i)², gradient c_i (p_i − t_i); badly scaled on purpose.
         let c = [1.0f32, 100.0, 0.01];
         let t = [3.0f32, -1.0, 0.5];
-        let mut opt = AdamConfig::default().build(3);
+        let mut opt = AdamConfig::default().build(&Layout::flat(3));
         let mut p = [0.0f32; 3];
         let mut g = [0.0f32; 3];
         let loss = |p: &[f32]| {

@@ -15,7 +15,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Optimizer, lerp, non_negative, positive, unit_half_open};
+use super::{KindConfig, Layout, Optimizer, lerp, non_negative, positive, unit_half_open};
 
 /// `kind = "rmsprop"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,8 +67,8 @@ impl KindConfig for RmsPropConfig {
         non_negative("optimizer.weight_decay", self.weight_decay)
     }
 
-    fn build(&self, num_params: usize) -> Box<dyn Optimizer> {
-        Box::new(RmsProp::new(self, num_params))
+    fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
+        Box::new(RmsProp::new(self, layout.num_params()))
     }
 }
 

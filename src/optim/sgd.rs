@@ -13,7 +13,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Optimizer, non_negative, unit_closed};
+use super::{KindConfig, Layout, Optimizer, non_negative, unit_closed};
 use crate::bail_usage;
 
 /// `kind = "sgd"`.
@@ -60,8 +60,8 @@ impl KindConfig for SgdConfig {
         Ok(())
     }
 
-    fn build(&self, num_params: usize) -> Box<dyn Optimizer> {
-        Box::new(Sgd::new(self, num_params))
+    fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
+        Box::new(Sgd::new(self, layout.num_params()))
     }
 }
 
@@ -319,7 +319,7 @@ mod tests {
             momentum: 0.9,
             ..SgdConfig::default()
         };
-        let mut opt = cfg.build(3);
+        let mut opt = cfg.build(&Layout::flat(3));
         let mut p = [0.0f32; 3];
         let mut g = [0.0f32; 3];
         for _ in 0..500 {

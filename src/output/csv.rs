@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::format_number;
-use crate::metrics::{COLUMNS, EpochMetrics};
+use crate::metrics::{COLUMNS, EFFECTIVE_LR, EpochMetrics};
 
 pub struct MetricsWriter {
     out: csv::Writer<File>,
@@ -14,14 +14,15 @@ pub struct MetricsWriter {
 }
 
 impl MetricsWriter {
-    /// Creates (truncates) the file and writes the header.
-    pub fn create(path: &Path) -> Result<MetricsWriter> {
+    /// Creates (truncates) the file and writes the header: [`COLUMNS`], then `effective_lr` when
+    /// `effective_lr` (runs of learning-rate-free optimizers).
+    pub fn create(path: &Path, effective_lr: bool) -> Result<MetricsWriter> {
         let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
         let mut w = MetricsWriter {
             out: csv::Writer::from_writer(file),
             path: path.to_path_buf(),
         };
-        w.write_record(COLUMNS.iter().map(|c| c.to_string()).collect())?;
+        w.write_record(header(effective_lr))?;
         Ok(w)
     }
 
@@ -29,11 +30,11 @@ impl MetricsWriter {
     /// `rows`, the checkpoint's, dropping any row written after it; then appends.
     /// Rewrites the file to hold exactly `rows` (a resumed run's checkpointed epochs), then
     /// appends.
-    pub fn resume(path: &Path, rows: &[EpochMetrics]) -> Result<MetricsWriter> {
+    pub fn resume(path: &Path, rows: &[EpochMetrics], effective_lr: bool) -> Result<MetricsWriter> {
         let mut text = csv::Writer::from_writer(Vec::new());
-        text.write_record(COLUMNS)?;
+        text.write_record(header(effective_lr))?;
         for m in rows {
-            text.write_record(fields(m))?;
+            text.write_record(row(m))?;
         }
         let bytes = text.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
         super::write_atomic(path, &bytes)?;
@@ -48,7 +49,7 @@ impl MetricsWriter {
     }
 
     pub fn write(&mut self, m: &EpochMetrics) -> Result<()> {
-        self.write_record(fields(m))
+        self.write_record(row(m))
     }
 
     fn write_record(&mut self, fields: Vec<String>) -> Result<()> {
@@ -80,6 +81,23 @@ pub fn read_rows(path: &Path) -> Result<Vec<EpochMetrics>> {
         .collect()
 }
 
+fn header(effective_lr: bool) -> Vec<String> {
+    let mut h: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    if effective_lr {
+        h.push(EFFECTIVE_LR.to_string());
+    }
+    h
+}
+
+/// A metrics.csv row: [`fields`], then `effective_lr` where the run has it.
+fn row(m: &EpochMetrics) -> Vec<String> {
+    let mut r = fields(m);
+    if m.effective_lr.is_some() {
+        r.push(format_number(m.effective_lr));
+    }
+    r
+}
+
 /// One row's fields in `COLUMNS` order.
 pub fn fields(m: &EpochMetrics) -> Vec<String> {
     vec![
@@ -109,10 +127,11 @@ mod tests {
             val_accuracy: None,
             grad_norm: 0.5,
             seconds: 0.125,
+            effective_lr: None,
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("metrics.csv");
-        let mut w = MetricsWriter::create(&path).unwrap();
+        let mut w = MetricsWriter::create(&path, false).unwrap();
         w.write(&m).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(

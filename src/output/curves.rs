@@ -124,6 +124,7 @@ mod tests {
             val_accuracy: acc,
             grad_norm: 1.0,
             seconds: 0.0,
+            effective_lr: None,
         }
     }
 

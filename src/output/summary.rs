@@ -95,6 +95,7 @@ mod tests {
             val_accuracy: val_acc,
             grad_norm: 1.0,
             seconds: 0.0,
+            effective_lr: None,
         }
     }
 

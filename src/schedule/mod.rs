@@ -491,6 +491,7 @@ pub(crate) mod testutil {
             val_accuracy: Some(0.5),
             grad_norm: 1.0,
             seconds: 0.0,
+            effective_lr: None,
         }
     }
 }
