@@ -9,6 +9,7 @@ use anyhow::Result;
 use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE};
 use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data;
+use crate::data::tabular::PREPROCESSING_FILE;
 use crate::error::{self, UsageError};
 use crate::interrupt;
 use crate::metrics::EpochMetrics;
@@ -82,7 +83,7 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         None => {
             let dir = RunDir::create(&opts.out, opts.force)?;
             // A replaced run's checkpoint and parameters must not outlive it (--force).
-            for stale in [CHECKPOINT_FILE, PARAMS_FILE] {
+            for stale in [CHECKPOINT_FILE, PARAMS_FILE, PREPROCESSING_FILE] {
                 match std::fs::remove_file(dir.file(stale)) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                         return Err(anyhow::Error::new(e)
@@ -100,6 +101,14 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         progress.note(&format!("warning: {warning}"));
     }
     run_dir.write_atomic("config.toml", loaded.to_toml()?.as_bytes())?;
+    for note in &splits.notes {
+        progress.note(note);
+    }
+    // Fitted before training, so eval/predict/export can use it with any later params.bin.
+    if let Some(p) = &splits.preprocessing {
+        let json = serde_json::to_string_pretty(p)?;
+        run_dir.write_atomic(PREPROCESSING_FILE, json.as_bytes())?;
+    }
     let metrics_path = run_dir.file("metrics.csv");
     let (writer, rows) = match &checkpoint {
         Some(c) => {
@@ -135,6 +144,10 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         epochs: cfg.train.epochs,
         checkpoint_every: cfg.output.checkpoint_every,
         config_hash: checkpoint::config_hash(cfg),
+        classes: splits
+            .preprocessing
+            .as_ref()
+            .and_then(|p| p.classes.clone()),
         pending: None,
         summary_written: Instant::now(),
         crash_before_rename: std::env::var(CRASH_HOOK).ok().and_then(|v| v.parse().ok()),
@@ -301,6 +314,8 @@ struct Recorder<'a> {
     epochs: usize,
     checkpoint_every: usize,
     config_hash: u64,
+    /// CSV class names in output order, for summary.json.
+    classes: Option<Vec<String>>,
     /// The encoded checkpoint of the last complete epoch when it was not due for writing: written
     /// if the run is interrupted before the next one.
     pending: Option<(usize, Vec<u8>)>,
@@ -347,6 +362,7 @@ impl Recorder<'_> {
             best: summary::best_metric(&self.rows),
             weights,
             bias,
+            classes: self.classes.clone(),
             config: self.loaded.config.clone(),
         };
         let json = serde_json::to_string_pretty(&summary)?;

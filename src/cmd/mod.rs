@@ -3,10 +3,13 @@
 pub mod check;
 pub mod compare;
 pub mod eval;
+pub mod export;
 pub mod find_lr;
+pub mod predict;
 pub mod resume;
 pub mod schedule;
 pub mod train;
+pub mod trained;
 
 use anyhow::Result;
 
@@ -49,7 +52,18 @@ pub fn preflight(loaded: &LoadedConfig, steps_per_epoch: Option<usize>) -> Resul
     }
     let lr0 = cfg.optimizer.lr0();
     let schedule = LrSchedule::new(&cfg.schedule, lr0, &shape).map_err(|e| loaded.usage(e))?;
-    let warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
+    let mut warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
+    // An MLP on CSV features of very different scales without standardize (SPEC).
+    if let (data::DataSource::Csv(s), crate::model::ModelConfig::Mlp(_)) =
+        (&cfg.data.source, &cfg.model)
+        && let Ok(t) = data::tabular::load(s, cfg.model.task(), cfg.data.validation_split, cfg.seed)
+    {
+        warnings.extend(
+            t.notes
+                .into_iter()
+                .filter_map(|n| n.strip_prefix("warning: ").map(str::to_owned)),
+        );
+    }
     Ok(Preflight {
         shape,
         schedule,
