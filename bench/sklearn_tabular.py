@@ -7,7 +7,8 @@ For each run directory it reads config.toml (the CSV, target, ignored and catego
 and preprocessing.json (the file lines of lrtrain's validation rows, the dropped-row policy),
 rebuilds the same training / validation split, and fits a Pipeline of a ColumnTransformer
 (StandardScaler on the numeric columns, OneHotEncoder(handle_unknown="ignore") on the categorical
-ones) and an MLPClassifier / MLPRegressor with the run's hidden layer widths. It prints lrtrain's
+ones) and an MLPClassifier / MLPRegressor with the run's hidden layer widths, Adam rate, batch
+size and epochs. It prints lrtrain's
 final validation metric beside scikit-learn's (accuracy, or RMSE in the target's units), over
 five scikit-learn seeds. Needs scikit-learn (and its numpy); reads nothing else.
 """
@@ -18,8 +19,10 @@ import pathlib
 import statistics
 import sys
 import tomllib
+import warnings
 
 from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, mean_squared_error
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
@@ -36,6 +39,9 @@ def rows_with_lines(path, delimiter):
         for row in reader:
             out.append((reader.line_num, {k: v.strip() for k, v in row.items()}))
         return out
+
+
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 
 def bench(run):
@@ -60,16 +66,19 @@ def bench(run):
     assert len(train_x) == prep["rows"]["train"] and len(val_x) == prep["rows"]["validation"]
     idx = {c: i for i, c in enumerate(columns)}
     hidden = tuple(cfg["model"].get("hidden", [128])) if cfg["model"]["kind"] == "mlp" else ()
+    lr = cfg["optimizer"]["lr"]
+    batch = cfg["train"]["batch_size"]
+    epochs = cfg["train"]["epochs"]
     scores = []
     for seed in range(5):
         encode = ColumnTransformer([
             ("num", StandardScaler(), [idx[c] for c in numeric]),
             ("cat", OneHotEncoder(handle_unknown="ignore"), [idx[c] for c in categorical]),
         ])
-        if prep["task"] == "classification":
-            model = MLPClassifier(hidden_layer_sizes=hidden, max_iter=2000, random_state=seed)
-        else:
-            model = MLPRegressor(hidden_layer_sizes=hidden, max_iter=5000, random_state=seed)
+        # The run's Adam rate, batch size and epochs (sklearn's max_iter counts epochs for adam).
+        kw = dict(hidden_layer_sizes=hidden, solver="adam", learning_rate_init=lr,
+                  batch_size=batch, max_iter=epochs, random_state=seed)
+        model = (MLPClassifier if prep["task"] == "classification" else MLPRegressor)(**kw)
         pipe = Pipeline([("encode", encode), ("mlp", model)]).fit(train_x, train_y)
         pred = pipe.predict(val_x)
         if prep["task"] == "classification":
@@ -83,7 +92,7 @@ def bench(run):
         ours, what = final["val_loss"] ** 0.5, f"validation RMSE ({target})"
     print(f"{run.name}: {len(train_x)} training / {len(val_x)} validation rows; {what}")
     print(f"  lrtrain (seed {cfg['seed']}): {ours:.4f}")
-    print(f"  scikit-learn MLP{hidden} (seeds 0-4): mean {statistics.mean(scores):.4f}, "
+    print(f"  scikit-learn MLP{hidden}, adam lr {lr}, batch {batch}, {epochs} epochs (seeds 0-4): mean {statistics.mean(scores):.4f}, "
           f"min {min(scores):.4f}, max {max(scores):.4f}")
 
 

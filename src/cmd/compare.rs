@@ -18,7 +18,6 @@ use crate::cli::{CompareArgs, CompareFormat};
 use crate::compare::{self, Group, Table, export, load, plan};
 use crate::config::{self, LoadedConfig};
 use crate::error::{self, Diverged, RequirementMissed};
-use crate::model::TaskKind;
 use crate::output::{self, summary};
 use crate::require::Requirement;
 use crate::run::{self, RunOptions};
@@ -186,7 +185,8 @@ fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()>
         }
     }
     let validation = preflight.shape.has_validation;
-    let classification = cfg.model.task() == TaskKind::Classification;
+    // The data's task: an MLP on a regression CSV has no accuracy.
+    let classification = preflight.shape.classification;
     let missing = match metric {
         Some("val_accuracy" | "val_loss") if !validation => Some("a validation set"),
         Some("val_accuracy" | "accuracy") if !classification => Some("an accuracy (regression)"),

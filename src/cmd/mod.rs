@@ -50,20 +50,25 @@ pub fn preflight(loaded: &LoadedConfig, steps_per_epoch: Option<usize>) -> Resul
     if let Some(steps) = steps_per_epoch {
         shape.steps_per_epoch = steps;
     }
-    let lr0 = cfg.optimizer.lr0();
-    let schedule = LrSchedule::new(&cfg.schedule, lr0, &shape).map_err(|e| loaded.usage(e))?;
-    let mut warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
-    // An MLP on CSV features of very different scales without standardize (SPEC).
+    let mut tabular_warnings = Vec::new();
+    // An MLP on CSV data serves the data's task (a regression target makes it a regressor),
+    // and warns when its features' scales differ > 100× without standardize (SPEC).
     if let (data::DataSource::Csv(s), crate::model::ModelConfig::Mlp(_)) =
         (&cfg.data.source, &cfg.model)
         && let Ok(t) = data::tabular::load(s, cfg.model.task(), cfg.data.validation_split, cfg.seed)
     {
-        warnings.extend(
+        shape.classification = t.preprocessing.task == crate::model::TaskKind::Classification;
+        tabular_warnings.extend(
             t.notes
                 .into_iter()
                 .filter_map(|n| n.strip_prefix("warning: ").map(str::to_owned)),
         );
     }
+    let lr0 = cfg.optimizer.lr0();
+    let schedule = LrSchedule::new(&cfg.schedule, lr0, &shape).map_err(|e| loaded.usage(e))?;
+    let mut warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
+    warnings.extend(tabular_warnings);
+
     Ok(Preflight {
         shape,
         schedule,

@@ -747,7 +747,7 @@ fn decide_task(
     let regression_ok = || -> Result<TaskKind> {
         if let Some(&r) = first_text {
             bail!(
-                "line {}, column {name:?}: a regression target must be a number, found {:?}",
+                "line {}, column {name:?}: a regression target must be a finite number, found {:?}",
                 table.lines[r],
                 table.cell(r, target)
             );
@@ -855,7 +855,7 @@ mod tests {
         let (_d, s) = source("x,y\n1,a\n2,b\n", "y");
         let e = format!("{:#}", load(&s, TaskKind::Regression, 0.0, 0).unwrap_err());
         assert!(
-            e.contains("line 2, column \"y\": a regression target must be a number"),
+            e.contains("line 2, column \"y\": a regression target must be a finite number"),
             "{e}"
         );
     }
