@@ -177,7 +177,6 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
 /// What `lrtrain check` checks (config, data headers, schedule keys), and that the run will
 /// have the `--metric` asked for. Prints the schedule's lint warnings.
 fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()> {
-    let cfg = &loaded.config;
     let preflight = super::preflight(loaded, None)?;
     if !quiet {
         for warning in preflight.warnings {

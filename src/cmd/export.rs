@@ -93,7 +93,8 @@ pub fn safetensors_bytes(t: &Trained) -> Result<Vec<u8>> {
     let net = t.network(1)?;
     // Transposed to [out, in] and turned into little-endian bytes, kept alive for the views.
     let mut buffers: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-    for (l, ((inputs, outputs), w, b)) in net.layers().into_iter().enumerate() {
+    for (l, layer) in net.layers().into_iter().enumerate() {
+        let (inputs, outputs, w, b) = (layer.inputs, layer.outputs, layer.weights, layer.bias);
         let mut wt = Vec::with_capacity(w.len() * 4);
         for o in 0..outputs {
             for i in 0..inputs {

@@ -174,7 +174,7 @@ fn predict(
             w.write_record(&record)?;
         }
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// `p ← softmax(z)` in f64, shifted by the largest logit so no exponent overflows.

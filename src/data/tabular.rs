@@ -215,11 +215,7 @@ impl Encoded {
     /// The rows without missing cells as a dataset (labels required).
     pub fn complete_rows(&self) -> Dataset {
         let keep: Vec<usize> = (0..self.rows).filter(|&r| !self.missing[r]).collect();
-        let width = if self.rows == 0 {
-            0
-        } else {
-            self.x.len() / self.rows
-        };
+        let width = self.x.len().checked_div(self.rows).unwrap_or(0);
         let all = Dataset {
             features: Features::Floats(self.x.clone()),
             labels: self

@@ -202,6 +202,16 @@ impl ModelConfig {
     }
 }
 
+/// One dense layer's parameters, borrowed from the flat buffer.
+pub struct LayerView<'a> {
+    pub inputs: usize,
+    pub outputs: usize,
+    /// `(inputs, outputs)` row-major: the transpose of PyTorch's `Linear.weight`.
+    pub weights: &'a [f32],
+    /// `(outputs)`.
+    pub bias: &'a [f32],
+}
+
 pub struct Network {
     params: Vec<f32>,
     layers: Vec<Dense>,
@@ -482,17 +492,15 @@ impl Network {
         work.output(last, n, widths[last])
     }
 
-    /// Each layer's `(inputs, outputs)` and its weights `(inputs, outputs)` row-major and bias
-    /// `(outputs)` as slices of the parameters (the transpose of PyTorch's `Linear.weight`).
-    pub fn layers(&self) -> Vec<((usize, usize), &[f32], &[f32])> {
+    /// Each layer's shape and parameters, first to last.
+    pub fn layers(&self) -> Vec<LayerView<'_>> {
         self.layers
             .iter()
-            .map(|l| {
-                (
-                    (l.inputs, l.outputs),
-                    &self.params[l.weights()],
-                    &self.params[l.bias()],
-                )
+            .map(|l| LayerView {
+                inputs: l.inputs,
+                outputs: l.outputs,
+                weights: &self.params[l.weights()],
+                bias: &self.params[l.bias()],
             })
             .collect()
     }
