@@ -308,3 +308,21 @@ fn idx_runs_predict_digit_labels_from_images() {
         .count();
     assert!(right > 1600, "{right} of 2000 right");
 }
+
+#[test]
+fn a_run_directory_without_preprocessing_json_is_fitted_again_from_its_training_file() {
+    // Run directories of lrtrain 0.1 have no preprocessing.json; refitting on the training file
+    // gives what training applied.
+    let dir = tempfile::tempdir().unwrap();
+    let train = write(dir.path(), "train.csv", &two_class_rows(60));
+    let run = train_run(
+        dir.path(),
+        &csv_config(&train, "label", "standardize = true", "[train]\nepochs = 2"),
+    );
+    let before = predict(&run, &train, &["--proba"]);
+    assert!(before.status.success(), "{}", stderr_of(&before));
+    std::fs::remove_file(run.join("preprocessing.json")).unwrap();
+    let after = predict(&run, &train, &["--proba"]);
+    assert!(after.status.success(), "{}", stderr_of(&after));
+    assert_eq!(before.stdout, after.stdout);
+}
