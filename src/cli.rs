@@ -51,6 +51,64 @@ pub enum Command {
         after_help = "Prints one line on stdout: loss=…,accuracy=…,rows=N (no accuracy for regression).\n\nExamples:\n  lrtrain eval --run runs/mnist\n  lrtrain eval --run runs/mnist --images t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz\n  lrtrain eval --run runs/linear --csv more.csv --target y"
     )]
     Eval(EvalArgs),
+    /// Predictions of a run's final parameters for new rows, as CSV (prediction[,p_<class>…]).
+    #[command(
+        after_help = "Examples:\n  lrtrain predict --run runs/penguins --csv new.csv --proba > predictions.csv\n  lrtrain predict --run runs/mnist --images t10k-images-idx3-ubyte.gz --out digits.csv"
+    )]
+    Predict(PredictArgs),
+    /// Write a run's parameters for PyTorch (nn.Sequential names), preprocessing in the metadata.
+    #[command(
+        after_help = "Example:\n  lrtrain export --run runs/penguins --format safetensors --out penguins.safetensors"
+    )]
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The run directory (holding config.toml and params.bin or checkpoint.bin).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// A CSV file with the run's feature columns (the target is not needed).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "images",
+        required_unless_present = "images"
+    )]
+    pub csv: Option<PathBuf>,
+    /// IDX images (an IDX run).
+    #[arg(long, value_name = "FILE")]
+    pub images: Option<PathBuf>,
+    /// Write the CSV here instead of stdout.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: Option<PathBuf>,
+    /// Also one column p_<class> per class: the predicted probabilities.
+    #[arg(long)]
+    pub proba: bool,
+    /// Replace an existing --out file.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Safetensors,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The run directory (holding config.toml and params.bin or checkpoint.bin).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// The file format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// The file to write.
+    #[arg(long, value_name = "FILE.safetensors")]
+    pub out: PathBuf,
+    /// Replace an existing --out file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Where a config comes from and how it is overridden on the command line.

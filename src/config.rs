@@ -466,30 +466,6 @@ fn absolutize(value: Option<&mut toml::Value>, base: &Path) {
     }
 }
 
-/// `a/b/../c` → `a/c` without touching the file system (the file may not exist yet).
-fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
-                    out.pop();
-                } else {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    if out.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        out
-    }
-}
-
 /// `line 3, column 7: <message>` on one line, from a syntax error with a span.
 pub fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
     match e.span() {

@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => cmd::compare::run(args),
         Command::Resume(args) => cmd::resume::run(args),
         Command::Eval(args) => cmd::eval::run(args),
+        Command::Predict(args) => cmd::predict::run(args),
+        Command::Export(args) => cmd::export::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

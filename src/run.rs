@@ -9,6 +9,7 @@ use anyhow::Result;
 use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE};
 use crate::config::{self, CheckpointPolicy, LoadedConfig, RunConfig};
 use crate::data;
+use crate::data::tabular::PREPROCESSING_FILE;
 use crate::error::{self, UsageError};
 use crate::interrupt;
 use crate::metrics::EpochMetrics;
@@ -90,7 +91,7 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         None => {
             let dir = RunDir::create(&opts.out, opts.force)?;
             // A replaced run's checkpoint and parameters must not outlive it (--force).
-            for stale in [CHECKPOINT_FILE, PARAMS_FILE] {
+            for stale in [CHECKPOINT_FILE, PARAMS_FILE, PREPROCESSING_FILE] {
                 match std::fs::remove_file(dir.file(stale)) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                         return Err(anyhow::Error::new(e)
@@ -128,6 +129,14 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         progress.note(&note);
     }
     run_dir.write_atomic("config.toml", loaded.to_toml(&shape)?.as_bytes())?;
+    for note in &splits.notes {
+        progress.note(note);
+    }
+    // Fitted before training, so eval/predict/export can use it with any later params.bin.
+    if let Some(p) = &splits.preprocessing {
+        let json = serde_json::to_string_pretty(p)?;
+        run_dir.write_atomic(PREPROCESSING_FILE, json.as_bytes())?;
+    }
     let metrics_path = run_dir.file("metrics.csv");
     let lr_free = cfg.optimizer.learning_rate_free();
     let (writer, rows) = match &checkpoint {
@@ -171,6 +180,10 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         last_checkpoint: Instant::now(),
         io_time: Duration::ZERO,
         config_hash: checkpoint::config_hash(cfg),
+        classes: splits
+            .preprocessing
+            .as_ref()
+            .and_then(|p| p.classes.clone()),
         pending: None,
         summary_written: Instant::now(),
         crash_before_rename: std::env::var(CRASH_HOOK).ok().and_then(|v| v.parse().ok()),
@@ -417,6 +430,8 @@ struct Recorder<'a> {
     /// not counted in `total_seconds`.
     io_time: Duration,
     config_hash: u64,
+    /// CSV class names in output order, for summary.json.
+    classes: Option<Vec<String>>,
     /// The encoded checkpoint of the last complete epoch when it was not due for writing: written
     /// if the run is interrupted before the next one.
     pending: Option<(usize, Vec<u8>)>,
@@ -475,6 +490,7 @@ impl Recorder<'_> {
             best: summary::best_metric(&self.rows),
             weights,
             bias,
+            classes: self.classes.clone(),
             config: self.loaded.config.clone(),
         };
         let json = serde_json::to_string_pretty(&summary)?;

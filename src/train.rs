@@ -89,15 +89,17 @@ impl<'a> Trainer<'a> {
     pub fn new(cfg: &RunConfig, splits: &'a Splits, threads: usize) -> Result<Trainer<'a>> {
         let train = &splits.train;
         let batch_rows = cfg.train.batch_size.rows(train.rows);
-        let net = Network::new(
+        let net = Network::for_task(
             &cfg.model,
+            splits.task,
             train.cols,
             splits.outputs,
             batch_rows.max(EVAL_ROWS.min(largest(splits))),
             threads,
             seed::derive(cfg.seed, "init"),
         )?;
-        let shape = run_shape(cfg, train.rows, splits.validation.is_some());
+        let mut shape = run_shape(cfg, train.rows, splits.validation.is_some());
+        shape.classification = splits.task == TaskKind::Classification;
         let schedule = LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape)?;
         let optimizer = cfg.optimizer.build(&net.layout());
         let eval_rows = splits
@@ -108,7 +110,7 @@ impl<'a> Trainer<'a> {
         Ok(Trainer {
             train,
             validation: splits.validation.as_ref(),
-            task: cfg.model.task(),
+            task: splits.task,
             grads: vec![0.0; net.num_params()],
             eval_swap: vec![0.0; net.num_params()],
             net,

@@ -68,11 +68,8 @@ fn read_idx(p: &Path) {
 fn read_csv(p: &Path) {
     for task in [TaskKind::Classification, TaskKind::Regression] {
         for header in [true, false] {
-            let src = CsvSource {
-                path: p.to_path_buf(),
-                target: if header { "y".into() } else { "2".into() },
-                header,
-            };
+            let target = if header { "y" } else { "2" };
+            let src = CsvSource::new(p.to_path_buf(), target.into(), header);
             let _ = csv::read(&src, task);
         }
     }

@@ -28,6 +28,9 @@ fn splits() -> Splits {
         },
         validation: None,
         outputs: CLASSES,
+        task: lrtrain::model::TaskKind::Classification,
+        preprocessing: None,
+        notes: Vec::new(),
     }
 }
 

@@ -20,7 +20,6 @@ use crate::compare::{self, Group, Table, export, load, plan};
 use crate::config::{self, LoadedConfig};
 use crate::error::{self, Diverged, Interrupted, RequirementMissed};
 use crate::interrupt;
-use crate::model::TaskKind;
 use crate::output::{self, summary};
 use crate::progress::Verbosity;
 use crate::paths;
@@ -199,7 +198,6 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
 /// loaded), and that the run will
 /// have the `--metric` asked for. Prints the schedule's lint warnings.
 fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()> {
-    let cfg = &loaded.config;
     let preflight = super::preflight(loaded)?;
     if !quiet {
         for warning in preflight.warnings {
@@ -207,7 +205,8 @@ fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()>
         }
     }
     let validation = preflight.shape.has_validation;
-    let classification = cfg.model.task() == TaskKind::Classification;
+    // The data's task: an MLP on a regression CSV has no accuracy.
+    let classification = preflight.shape.classification;
     let missing = match metric {
         Some("val_accuracy" | "val_loss") if !validation => Some("a validation set"),
         Some("val_accuracy" | "accuracy") if !classification => Some("an accuracy (regression)"),

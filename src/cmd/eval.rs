@@ -2,27 +2,30 @@
 //! else the last `checkpoint.bin`'s, taken at the optimizer's evaluation point as params.bin
 //! would be) on its validation set, or on IDX (`--images/--labels`) or CSV
 //! (`--csv [--target] [--no-header]`) data. Prints one line on stdout:
-//! `loss=0.1234,accuracy=0.9565,rows=2000` (no accuracy for regression).
+//! `loss=0.1234,accuracy=0.9565,rows=2000` (no accuracy for regression). CSV runs apply the
+//! preprocessing fitted in training (class names, levels, standardisation).
 
 use std::path::Path;
 
 use anyhow::Result;
 
+use super::trained::{CHUNK, Trained};
 use crate::bail_usage;
 use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE, TrainState};
 use crate::cli::EvalArgs;
 use crate::config::{self, LoadedConfig, RunConfig};
+use crate::data::tabular::MissingPolicy;
 use crate::data::{self, Batch, CsvSource, DataConfig, DataSource, Dataset, IdxSource};
 use crate::error::UsageError;
 use crate::model::{Network, TaskKind};
 use crate::optim::Layout;
 
-/// Rows per forward pass.
-const CHUNK: usize = 1024;
-
 pub fn run(args: &EvalArgs) -> Result<()> {
     let loaded = config::load_run(&args.run, &[])?;
     let cfg = &loaded.config;
+    if matches!(cfg.data.source, DataSource::Csv(_)) {
+        return run_tabular(args);
+    }
     let params = load_params(&args.run, &loaded)?;
     let data = eval_data(args, cfg).map_err(|e| loaded.usage(e))?;
     let task = cfg.model.task();
@@ -45,6 +48,12 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         0,
     )?;
     net.params_mut().copy_from_slice(&params);
+    println!("{}", score(&mut net, &data, task));
+    Ok(())
+}
+
+/// `loss=…[,accuracy=…],rows=N` of the network on every row of `data`.
+fn score(net: &mut Network, data: &Dataset, task: TaskKind) -> String {
     let mut batch = Batch::default();
     let order: Vec<usize> = (0..data.rows).collect();
     let (mut loss_sum, mut correct) = (0.0, 0usize);
@@ -60,12 +69,65 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         line.push_str(&format!(",accuracy={}", correct as f64 / n));
     }
     line.push_str(&format!(",rows={}", data.rows));
-    println!("{line}");
+    line
+}
+
+/// A CSV run: its validation set, or `--csv` encoded with the preprocessing fitted in training.
+fn run_tabular(args: &EvalArgs) -> Result<()> {
+    if args.images.is_some() {
+        bail_usage!("--images: the run was trained on CSV data; expected --csv");
+    }
+    let t = Trained::open(&args.run)?;
+    let p = t
+        .preprocessing
+        .as_ref()
+        .expect("a CSV run has its preprocessing");
+    let data = match &args.csv {
+        Some(path) => {
+            let target = args.target.as_deref().unwrap_or(&p.target);
+            let usage = |e: anyhow::Error| {
+                anyhow::Error::new(UsageError(format!("{}: {e:#}", path.display())))
+            };
+            let header = p.header && !args.no_header;
+            let table = crate::data::csv::read_table(path, header, p.delimiter.as_bytes()[0])
+                .map_err(|e| UsageError(format!("{e:#}")))?;
+            let enc = p.encode(&table, Some(target)).map_err(usage)?;
+            let dropped = enc.missing.iter().filter(|&&m| m).count();
+            if let Some((line, col)) = &enc.first_missing {
+                match p.missing {
+                    MissingPolicy::Error => bail_usage!(
+                        "{}: line {line}, column {col:?}: missing cell; expected a value (the run has data.missing = \"error\")",
+                        path.display()
+                    ),
+                    MissingPolicy::Drop => eprintln!(
+                        "{}: dropped {dropped} of {} rows with a missing cell (data.missing = \"drop\")",
+                        path.display(),
+                        enc.rows
+                    ),
+                }
+            }
+            if enc.rows == dropped {
+                bail_usage!(
+                    "{}: no row without a missing cell to evaluate on",
+                    path.display()
+                );
+            }
+            enc.complete_rows()
+        }
+        None => {
+            let cfg = &t.config;
+            data::load(&cfg.data, cfg.model.task(), cfg.seed)?
+                .validation
+                .ok_or_else(|| UsageError("the run has no validation set; pass --csv".into()))?
+        }
+    };
+    let mut net = t.network(data.rows)?;
+    println!("{}", score(&mut net, &data, t.task));
     Ok(())
 }
 
 /// The final parameters, checked against the run's config.
-fn load_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
+pub(crate) fn load_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
     let (hash, params, file) = if dir.join(PARAMS_FILE).exists() {
         let file = dir.join(PARAMS_FILE);
         let (hash, params) = checkpoint::read_params(&file)?;
@@ -135,11 +197,7 @@ fn eval_data(args: &EvalArgs, cfg: &RunConfig) -> Result<Dataset> {
             (None, DataSource::Csv(s)) => s.target.clone(),
             (None, _) => bail_usage!("--target: expected the CSV's target column"),
         };
-        DataSource::Csv(CsvSource {
-            path: path.clone(),
-            target,
-            header: !args.no_header,
-        })
+        DataSource::Csv(CsvSource::new(path.clone(), target, !args.no_header))
     } else {
         let splits = data::load(&cfg.data, task, cfg.seed)?;
         return splits.validation.ok_or_else(|| {
@@ -156,7 +214,7 @@ fn eval_data(args: &EvalArgs, cfg: &RunConfig) -> Result<Dataset> {
 
 /// The model's output width: the one for which the layers hold `num_params` parameters with
 /// `inputs` features (classification learns it from the training labels).
-fn outputs_for(cfg: &RunConfig, inputs: usize, num_params: usize) -> Result<usize> {
+pub(crate) fn outputs_for(cfg: &RunConfig, inputs: usize, num_params: usize) -> Result<usize> {
     let count = |outputs: usize| {
         let mut fan_in = inputs as u128;
         let mut n = 0u128;

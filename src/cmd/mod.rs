@@ -3,10 +3,13 @@
 pub mod check;
 pub mod compare;
 pub mod eval;
+pub mod export;
 pub mod find_lr;
+pub mod predict;
 pub mod resume;
 pub mod schedule;
 pub mod train;
+pub mod trained;
 
 use anyhow::Result;
 
@@ -79,11 +82,27 @@ pub fn preview(loaded: &LoadedConfig, steps_per_epoch: Option<usize>) -> Result<
 }
 
 /// The schedule built and linted for `shape`.
-fn with_schedule(loaded: &LoadedConfig, shape: RunShape) -> Result<Preflight> {
+fn with_schedule(loaded: &LoadedConfig, mut shape: RunShape) -> Result<Preflight> {
     let cfg = &loaded.config;
+    let mut tabular_warnings = Vec::new();
+    // An MLP on CSV data serves the data's task (a regression target makes it a regressor),
+    // and warns when its features' scales differ > 100× without standardize (SPEC).
+    if let (data::DataSource::Csv(s), crate::model::ModelConfig::Mlp(_)) =
+        (&cfg.data.source, &cfg.model)
+        && let Ok(t) = data::tabular::load(s, cfg.model.task(), cfg.data.validation_split, cfg.seed)
+    {
+        shape.classification = t.preprocessing.task == crate::model::TaskKind::Classification;
+        tabular_warnings.extend(
+            t.notes
+                .into_iter()
+                .filter_map(|n| n.strip_prefix("warning: ").map(str::to_owned)),
+        );
+    }
     let lr0 = cfg.optimizer.lr0();
     let schedule = LrSchedule::new(&cfg.schedule, lr0, &shape).map_err(|e| loaded.usage(e))?;
-    let warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
+    let mut warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
+    warnings.extend(tabular_warnings);
+
     Ok(Preflight {
         shape,
         schedule,

@@ -8,6 +8,7 @@ pub mod csv;
 pub mod idx;
 pub mod split;
 pub mod synthetic;
+pub mod tabular;
 
 use std::path::{Path, PathBuf};
 
@@ -47,10 +48,15 @@ pub struct IdxSource {
     pub test_labels: Option<PathBuf>,
 }
 
-/// `kind = "csv"`: one example per record; every column but `target` is a feature (f32).
+/// `kind = "csv"`: one example per record, a target column and feature columns, numeric or
+/// categorical; see [`tabular`] for how they become the model's inputs.
+///
+/// Keys added in version 2 are left out of the serialized config while they hold their default,
+/// so a 0.1 run directory's config hash (and so its params.bin) still matches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CsvSource {
+    /// `.csv`, or gzipped `.csv.gz`.
     pub path: PathBuf,
     /// The target column: its name when `header = true`; its 0-based index written as a
     /// string (`"3"`) when `header = false`.
@@ -58,6 +64,52 @@ pub struct CsvSource {
     /// Whether the first record names the columns.
     #[serde(default = "default_true")]
     pub header: bool,
+    #[serde(default, skip_serializing_if = "tabular::is_default")]
+    pub task: tabular::TaskChoice,
+    /// The feature columns; empty = every column but the target and `ignore`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
+    /// Feature columns to one-hot encode (besides those whose cells are all non-numeric).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categorical: Vec<String>,
+    #[serde(default, skip_serializing_if = "tabular::is_default")]
+    pub missing: tabular::MissingPolicy,
+    /// Features as (x − mean) / std, mean and std of the training rows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub standardize: bool,
+    /// One ASCII character.
+    #[serde(
+        default = "tabular::default_delimiter",
+        skip_serializing_if = "tabular::is_default_delimiter"
+    )]
+    pub delimiter: String,
+    /// Most levels a categorical column may have (each level is one input column).
+    #[serde(
+        default = "tabular::default_max_levels",
+        skip_serializing_if = "tabular::is_default_max_levels"
+    )]
+    pub max_levels: usize,
+}
+
+impl CsvSource {
+    /// A source with every version-2 key at its default.
+    pub fn new(path: PathBuf, target: String, header: bool) -> CsvSource {
+        CsvSource {
+            path,
+            target,
+            header,
+            task: Default::default(),
+            features: Vec::new(),
+            ignore: Vec::new(),
+            categorical: Vec::new(),
+            missing: Default::default(),
+            standardize: false,
+            delimiter: tabular::default_delimiter(),
+            max_levels: tabular::default_max_levels(),
+        }
+    }
 }
 
 fn default_true() -> bool {
@@ -121,8 +173,15 @@ pub struct Dataset {
 pub struct Splits {
     pub train: Dataset,
     pub validation: Option<Dataset>,
-    /// Classification: number of classes (max label + 1 over both sets). Regression: 1.
+    /// Classification: number of classes (CSV: the distinct labels; IDX: max label + 1 over both
+    /// sets). Regression: 1.
     pub outputs: usize,
+    /// The data's task: the model's, except that an MLP on a CSV follows `data.task`.
+    pub task: TaskKind,
+    /// CSV: what was fitted on the training rows, to apply again at eval/predict/export.
+    pub preprocessing: Option<tabular::Preprocessing>,
+    /// Things the user should hear about (rows dropped for missing cells).
+    pub notes: Vec<String>,
 }
 
 /// A reusable batch buffer: filled in place, never reallocated once big enough.
@@ -300,6 +359,7 @@ impl DataConfig {
                         "data.target: expected a column name (or a 0-based index when header = false), found \"\""
                     );
                 }
+                tabular::validate(s)?;
             }
             DataSource::SyntheticLinear(s) => s.validate()?,
         }
@@ -364,12 +424,25 @@ fn split_off(data: Dataset, fraction: f64, seed: u64) -> Result<(Dataset, Option
 }
 
 /// Loads the training and validation sets. Paths are already absolute or relative to the cwd.
+/// `task` is the model's ([`crate::model::ModelConfig::task`]): a linear model (regression)
+/// makes a CSV target regression; an MLP (classification) follows the CSV's `data.task`.
 ///
 /// Every error is about the config or the data (callers map it to exit code 2) and is one line
 /// naming the file or key.
 pub fn load(cfg: &DataConfig, task: TaskKind, seed: u64) -> Result<Splits> {
     cfg.validate()?;
     check_task(&cfg.source, task)?;
+    if let DataSource::Csv(s) = &cfg.source {
+        let t = tabular::load(s, task, cfg.validation_split, seed)?;
+        return Ok(Splits {
+            outputs: t.preprocessing.outputs(),
+            task: t.preprocessing.task,
+            train: t.train,
+            validation: t.validation,
+            preprocessing: Some(t.preprocessing),
+            notes: t.notes,
+        });
+    }
     let (train, validation) = match &cfg.source {
         DataSource::Idx(s) => {
             let train = read_idx_pair(&s.train_images, &s.train_labels)?;
@@ -390,7 +463,7 @@ pub fn load(cfg: &DataConfig, task: TaskKind, seed: u64) -> Result<Splits> {
                 _ => split_off(train, cfg.validation_split, seed)?,
             }
         }
-        DataSource::Csv(s) => split_off(csv::read(s, task)?, cfg.validation_split, seed)?,
+        DataSource::Csv(_) => unreachable!("handled above"),
         DataSource::SyntheticLinear(s) => {
             split_off(synthetic::generate(s, seed)?, cfg.validation_split, seed)?
         }
@@ -419,6 +492,9 @@ pub fn load(cfg: &DataConfig, task: TaskKind, seed: u64) -> Result<Splits> {
         train,
         validation,
         outputs,
+        task,
+        preprocessing: None,
+        notes: Vec::new(),
     })
 }
 
@@ -446,7 +522,14 @@ pub fn train_rows(cfg: &DataConfig, _seed: u64) -> Result<usize> {
             }
             images
         }
-        DataSource::Csv(s) => csv::count_records(s)?,
+        // Rows dropped for missing cells count too, so the whole file is read.
+        DataSource::Csv(s) => {
+            return Ok(
+                tabular::load(s, TaskKind::Classification, cfg.validation_split, 0)?
+                    .train
+                    .rows,
+            );
+        }
         DataSource::SyntheticLinear(s) => s.samples,
     };
     if cfg.has_test_files() {
@@ -736,11 +819,7 @@ mod tests {
 
         let csv = DataConfig {
             validation_split: 0.1,
-            source: DataSource::Csv(CsvSource {
-                path: shipped("linear.csv"),
-                target: "y".into(),
-                header: true,
-            }),
+            source: DataSource::Csv(CsvSource::new(shipped("linear.csv"), "y".into(), true)),
         };
         let s = load(&csv, TaskKind::Regression, 1).unwrap();
         assert_eq!(

@@ -1,7 +1,8 @@
 //! The network: dense layers over one flat parameter buffer, a loss head, preallocated workspace.
 //!
 //! - `kind = "mlp"`: `hidden` layers with `activation`, then a softmax cross-entropy head
-//!   (classification). `hidden = []` is softmax regression.
+//!   (classification; `hidden = []` is softmax regression), or, when the data's task is
+//!   regression (a CSV target of real values), a linear output with `nn.MSELoss`.
 //! - `kind = "linear"`: one dense layer to a single output with an `mse` or `half_mse` head
 //!   (regression).
 //!
@@ -202,6 +203,16 @@ impl ModelConfig {
     }
 }
 
+/// One dense layer's parameters, borrowed from the flat buffer.
+pub struct LayerView<'a> {
+    pub inputs: usize,
+    pub outputs: usize,
+    /// `(inputs, outputs)` row-major: the transpose of PyTorch's `Linear.weight`.
+    pub weights: &'a [f32],
+    /// `(outputs)`.
+    pub bias: &'a [f32],
+}
+
 pub struct Network {
     params: Vec<f32>,
     layers: Vec<Dense>,
@@ -218,9 +229,25 @@ pub struct Network {
 }
 
 impl Network {
-    /// `max_batch`: the largest batch `loss_and_grad` will see; `threads` ≥ 1.
+    /// `max_batch`: the largest batch `loss_and_grad` will see; `threads` ≥ 1. The task is the
+    /// model's own ([`ModelConfig::task`]); see [`Network::for_task`].
     pub fn new(
         cfg: &ModelConfig,
+        inputs: usize,
+        outputs: usize,
+        max_batch: usize,
+        threads: usize,
+        seed: u64,
+    ) -> Result<Network> {
+        Network::for_task(cfg, cfg.task(), inputs, outputs, max_batch, threads, seed)
+    }
+
+    /// As [`Network::new`] for the data's task: an MLP on a regression task gets a linear
+    /// output layer and the MSE head (`nn.MSELoss`), as a PyTorch user would build it. A linear
+    /// model cannot classify (a usage error).
+    pub fn for_task(
+        cfg: &ModelConfig,
+        task: TaskKind,
         inputs: usize,
         outputs: usize,
         max_batch: usize,
@@ -244,7 +271,23 @@ impl Network {
             ));
         }
         let (activation, head, init) = match cfg {
-            ModelConfig::Mlp(c) => (c.activation, Head::SoftmaxCrossEntropy, c.init),
+            ModelConfig::Mlp(c) if task == TaskKind::Classification => {
+                (c.activation, Head::SoftmaxCrossEntropy, c.init)
+            }
+            ModelConfig::Mlp(c) => {
+                if outputs != 1 {
+                    return Err(usage(format!(
+                        "model: a regression MLP predicts 1 value per row, but the data has {outputs} targets"
+                    )));
+                }
+                (c.activation, Head::Mse, c.init)
+            }
+            ModelConfig::Linear(_) if task == TaskKind::Classification => {
+                return Err(usage(
+                    "model.kind: a linear model is always regression; expected \"mlp\" for class labels"
+                        .into(),
+                ));
+            }
             ModelConfig::Linear(c) => {
                 if outputs != 1 {
                     return Err(usage(format!(
@@ -443,6 +486,48 @@ impl Network {
             forward(layers, widths, *activation, params, x, work, par);
             head.loss(work.output(last, n, widths[last]), widths[last], t, false)
         })
+    }
+
+    /// The output layer's values for `x: (n, inputs)` row-major, n ≤ `max_batch`: logits
+    /// (classification) or predictions (regression), `(n, outputs)` row-major.
+    pub fn outputs(&mut self, x: &[f32]) -> &[f32] {
+        let n = x.len() / self.inputs;
+        assert!(
+            n * self.inputs == x.len() && n >= 1 && n <= self.max_batch,
+            "x is not (n, {}) with 1 ≤ n ≤ {}",
+            self.inputs,
+            self.max_batch
+        );
+        let Network {
+            params,
+            layers,
+            widths,
+            activation,
+            work,
+            par,
+            ..
+        } = self;
+        let last = layers.len() - 1;
+        par.run(|| forward(layers, widths, *activation, params, x, work, par));
+        work.output(last, n, widths[last])
+    }
+
+    /// Each layer's shape and parameters, first to last.
+    pub fn layers(&self) -> Vec<LayerView<'_>> {
+        self.layers
+            .iter()
+            .map(|l| LayerView {
+                inputs: l.inputs,
+                outputs: l.outputs,
+                weights: &self.params[l.weights()],
+                bias: &self.params[l.bias()],
+            })
+            .collect()
+    }
+
+    /// The activation between layers.
+    pub fn activation(&self) -> Activation {
+        self.activation
     }
 
     /// A linear model's learned (weights, bias); `None` for an MLP.

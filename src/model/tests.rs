@@ -184,10 +184,20 @@ fn to_f64(v: &[f32]) -> Vec<f64> {
 /// f32 budget. ReLU's kink is at most once crossed by chance: no pre-activation of this data
 /// lies within 1e-6 of 0.
 fn check_against_finite_differences(cfg: &ModelConfig, inputs: usize, outputs: usize, n: usize) {
-    let mut net = Network::new(cfg, inputs, outputs, n, 1, 17).unwrap();
+    check_task_against_finite_differences(cfg, cfg.task(), inputs, outputs, n)
+}
+
+fn check_task_against_finite_differences(
+    cfg: &ModelConfig,
+    task: TaskKind,
+    inputs: usize,
+    outputs: usize,
+    n: usize,
+) {
+    let mut net = Network::for_task(cfg, task, inputs, outputs, n, 1, 17).unwrap();
     let x = values(n * inputs, 3);
     let (labels, targets) = (classes(n, outputs, 5), values(n, 8));
-    let t = match cfg.task() {
+    let t = match task {
         TaskKind::Classification => Targets::Classes(&labels),
         TaskKind::Regression => Targets::Values(&targets),
     };
@@ -479,4 +489,34 @@ fn softmax_cross_entropy_of_huge_logits_stays_finite_through_the_network() {
         }
     );
     assert!(grads.iter().all(|g| g.is_finite()));
+}
+
+#[test]
+fn a_regression_mlp_has_a_linear_output_and_the_mse_head() {
+    // 1 input → 1 ReLU unit → 1 linear output: w1 = 2, b1 = −1, w2 = −3, b2 = 0.5.
+    // x = 1: h = relu(1) = 1, p = −2.5; x = 0: h = relu(−1) = 0, p = 0.5 (a negative output, so
+    // no activation follows the last layer). y = [0, 1]: mse = (6.25 + 0.25)/2 = 3.25.
+    let cfg = mlp(&[1], Activation::Relu, Init::Default);
+    let mut net = Network::for_task(&cfg, TaskKind::Regression, 1, 1, 2, 1, 0).unwrap();
+    net.params_mut().copy_from_slice(&[2.0, -1.0, -3.0, 0.5]);
+    assert_eq!(net.outputs(&[1.0, 0.0]), [-2.5, 0.5]);
+    let r = net.evaluate(&[1.0, 0.0], Targets::Values(&[0.0, 1.0]));
+    assert_eq!(r.loss, 3.25);
+    check_task_against_finite_differences(&cfg, TaskKind::Regression, 3, 1, 4);
+    assert!(Network::for_task(&cfg, TaskKind::Regression, 1, 2, 2, 1, 0).is_err());
+    let e = Network::for_task(
+        &linear(LinearLoss::Mse),
+        TaskKind::Classification,
+        1,
+        2,
+        2,
+        1,
+        0,
+    )
+    .err()
+    .unwrap();
+    assert!(
+        e.to_string().contains("linear model is always regression"),
+        "{e}"
+    );
 }

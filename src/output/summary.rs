@@ -38,6 +38,9 @@ pub struct Summary {
     pub weights: Option<Vec<f32>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bias: Option<f32>,
+    /// CSV class labels in output order (the sorted distinct labels of the training file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classes: Option<Vec<String>>,
     pub config: RunConfig,
 }
 

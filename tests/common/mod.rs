@@ -72,3 +72,63 @@ pub fn read_json(path: &Path) -> serde_json::Value {
 pub fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// A CSV run's config: `[data]` on `csv` (absolute path) with `data_extra` appended to the
+/// section, a small MLP, Adam, and `extra` appended at the end (a `[train]` there replaces the
+/// default one: 30 epochs of 16 rows).
+pub fn csv_config(csv: &Path, target: &str, data_extra: &str, extra: &str) -> String {
+    let train = if extra.contains("[train]") {
+        ""
+    } else {
+        "[train]\nepochs = 30\nbatch_size = 16"
+    };
+    format!(
+        r#"seed = 3
+threads = 1
+
+[data]
+kind = "csv"
+path = "{}"
+target = "{target}"
+{data_extra}
+
+[optimizer]
+kind = "adam"
+lr = 0.05
+
+[schedule]
+kind = "constant"
+
+{train}
+
+{extra}
+"#,
+        csv.display()
+    )
+}
+
+/// Trains `config` (written into `dir`) into `dir/run` quietly; returns the run directory.
+pub fn train_run(dir: &Path, config: &str) -> PathBuf {
+    let cfg = write_config(dir, "run.toml", config);
+    let out = dir.join("run");
+    lrtrain()
+        .args(["train", "--quiet", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    out
+}
+
+/// Two well-separated classes "hi" / "lo" by x, with a colour column: `n` rows.
+pub fn two_class_rows(n: usize) -> String {
+    let mut s = String::from("x,colour,label\n");
+    for i in 0..n {
+        let x = (i as f64 * 0.37).sin() * 3.0;
+        let colour = ["red", "green", "blue"][i % 3];
+        let label = if x > 0.0 { "hi" } else { "lo" };
+        s.push_str(&format!("{x:.4},{colour},{label}\n"));
+    }
+    s
+}
