@@ -40,10 +40,22 @@ fn set_schedule_kind_cosine_on_a_step_config_drops_the_step_keys_with_one_note()
 
 #[test]
 fn switching_the_optimizer_and_model_kinds_drops_only_what_the_new_kind_lacks() {
-    let o = check(
-        &format!("[model]\nhidden = [16]\nactivation = \"tanh\"\n\n{STEP}"),
-        &["--set", "optimizer.kind=adam", "--set", "model.kind=linear"],
+    // Regression data: a linear model needs real-valued targets (an MNIST linear model is refused).
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(
+        dir.path(),
+        "c.toml",
+        &format!(
+            "[data]\nkind = \"csv\"\npath = \"{}\"\ntarget = \"y\"\n\n[model]\nhidden = [16]\nactivation = \"tanh\"\n\n{STEP}",
+            repo().join("data/linear.csv").display()
+        ),
     );
+    let o = lrtrain()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .args(["--set", "optimizer.kind=adam", "--set", "model.kind=linear"])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr_of(&o));
     let err = stderr_of(&o);
     let notes: Vec<&str> = err.lines().collect();

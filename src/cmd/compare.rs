@@ -21,8 +21,8 @@ use crate::config::{self, LoadedConfig};
 use crate::error::{self, Diverged, Interrupted, RequirementMissed};
 use crate::interrupt;
 use crate::output::{self, summary};
-use crate::progress::Verbosity;
 use crate::paths;
+use crate::progress::Verbosity;
 use crate::require::Requirement;
 use crate::run::{self, RunOptions};
 
