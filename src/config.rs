@@ -17,7 +17,11 @@ use crate::data::{self, DataConfig};
 use crate::error::UsageError;
 use crate::model::ModelConfig;
 use crate::optim::OptimizerConfig;
-use crate::schedule::ScheduleConfig;
+use crate::schedule::{self, RunShape, ScheduleConfig};
+
+mod set;
+
+pub use set::{Applied, Override};
 
 /// Upper bounds that keep a typo (`epochs = 10000000000`) from running for a lifetime or
 /// allocating the machine away before anything useful happens.
@@ -175,6 +179,10 @@ impl Default for OutputConfig {
 pub struct LoadedConfig {
     pub config: RunConfig,
     pub path: PathBuf,
+    /// What each command-line override set, in order (to blame errors on it).
+    pub overrides: Vec<Applied>,
+    /// Notes for stderr: kind switches that dropped keys.
+    pub notes: Vec<String>,
 }
 
 impl LoadedConfig {
@@ -193,22 +201,43 @@ impl LoadedConfig {
         Path::new("runs").join(stem.unwrap_or_else(|| "run".into()))
     }
 
-    /// A usage error (exit 2) that names this config file, for errors found after loading
-    /// (data files, schedule keys that need the run's shape).
+    /// A usage error (exit 2) for errors found after loading (data files, schedule keys that
+    /// need the run's shape): it names the command-line argument that set the key the message
+    /// starts with, else this config file.
     pub fn usage(&self, err: anyhow::Error) -> anyhow::Error {
-        anyhow::Error::new(UsageError(format!("{}: {err:#}", self.path.display())))
+        anyhow::Error::new(UsageError(self.blame(&format!("{err:#}"))))
     }
 
-    /// The resolved config as TOML: every default filled in, paths absolute.
-    pub fn to_toml(&self) -> Result<String> {
-        toml::to_string(&self.config).context("writing the resolved config as TOML")
+    /// `message` prefixed with the override to blame for it, or with this config file.
+    fn blame(&self, message: &str) -> String {
+        let by = set::leading_path(message).and_then(|p| set::blame(&self.overrides, p));
+        match by {
+            Some(arg) => format!("{arg}: {message}"),
+            None => format!("{}: {message}", self.path.display()),
+        }
+    }
+
+    /// The resolved config as TOML: every default filled in, paths absolute; an omitted
+    /// schedule horizon stays omitted (so it follows `train.epochs`) with its value on a `shape`
+    /// run shown in a comment.
+    pub fn to_toml(&self, shape: &RunShape) -> Result<String> {
+        let text = toml::to_string(&self.config).context("writing the resolved config as TOML")?;
+        let lr0 = self.config.optimizer.lr0();
+        let horizons = schedule::omitted_horizons(&self.config.schedule, lr0, shape);
+        Ok(schedule::annotate(&text, &horizons))
     }
 }
 
-/// Reads `path`, applies `overrides` (`key.path=value`, TOML value syntax; a bare word is taken
-/// as a string), and validates. Every error is a `UsageError` naming the file and, where it can,
-/// the line and the key path.
+/// Reads `path`, applies `overrides` (`--set key.path=value`, TOML value syntax; a bare word is
+/// taken as a string), and validates. Every error is a `UsageError` naming the file and, where it
+/// can, the line and the key path; or, for a key an override set, that `--set` argument.
 pub fn load(path: &Path, overrides: &[String]) -> Result<LoadedConfig> {
+    let overrides: Vec<Override> = overrides.iter().map(|o| Override::set(o)).collect();
+    load_with(path, &overrides)
+}
+
+/// [`load`] with overrides that may come from flags standing for a key (`--epochs 30`).
+pub fn load_with(path: &Path, overrides: &[Override]) -> Result<LoadedConfig> {
     let raw = std::fs::read(path)
         .map_err(|e| UsageError(format!("{}: cannot read the config: {e}", path.display())))?;
     let text = String::from_utf8(raw)
@@ -224,9 +253,11 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<LoadedConfig> {
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     resolve_paths(&mut table, &base);
     let cwd = std::env::current_dir().unwrap_or_default();
-    for item in overrides {
-        apply_override(&mut table, item, &cwd)
-            .map_err(|e| UsageError(format!("--set {item}: {e}")))?;
+    let mut applied = Vec::with_capacity(overrides.len());
+    for ov in overrides {
+        let a = set::apply(&mut table, ov, &cwd)
+            .map_err(|e| UsageError(format!("{}: {e:#}", ov.arg)))?;
+        applied.push(a);
     }
     fill_default_kinds(&mut table);
 
@@ -234,17 +265,30 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<LoadedConfig> {
         toml::Value::Table(table.clone())
             .try_into()
             .map_err(|e: toml::de::Error| {
-                UsageError(format!(
-                    "{}: {}",
-                    path.display(),
-                    locate_error(e.message(), &text, &table)
-                ))
+                let message = e.message().trim().replace('\n', " ");
+                let key = locate_error(&message, &table);
+                let located = match key.as_deref() {
+                    Some(key) => match set::blame(&applied, key) {
+                        Some(arg) => format!("{arg}: {key}: {message}"),
+                        None => match line_of(&text, key) {
+                            Some(line) => {
+                                format!("{}: line {line}: {key}: {message}", path.display())
+                            }
+                            None => format!("{}: {key}: {message}", path.display()),
+                        },
+                    },
+                    None => format!("{}: {message}", path.display()),
+                };
+                UsageError(located)
             })?;
+    let notes = applied.iter().filter_map(|a| a.note.clone()).collect();
     let mut loaded = LoadedConfig {
         config,
         path: path.to_path_buf(),
+        overrides: applied,
+        notes,
     };
-    validate(&mut loaded.config).map_err(|e| UsageError(format!("{}: {e:#}", path.display())))?;
+    validate(&mut loaded.config).map_err(|e| UsageError(loaded.blame(&format!("{e:#}"))))?;
     Ok(loaded)
 }
 
@@ -343,52 +387,6 @@ fn normalize(path: &Path) -> PathBuf {
     }
 }
 
-fn apply_override(table: &mut toml::Table, item: &str, cwd: &Path) -> Result<()> {
-    let Some((key, value)) = item.split_once('=') else {
-        bail_usage!("expected KEY=VALUE, e.g. optimizer.lr=0.01");
-    };
-    let key = key.trim();
-    let parts: Vec<&str> = key.split('.').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        bail_usage!("expected a dotted key path like optimizer.lr, found \"{key}\"");
-    }
-    let mut value = parse_value(value.trim())?;
-    let is_path = (parts.len() == 2 && parts[0] == "data" && data::PATH_KEYS.contains(&parts[1]))
-        || parts == ["output", "dir"];
-    if is_path {
-        absolutize(Some(&mut value), cwd);
-    }
-    let mut node = table;
-    for (i, part) in parts[..parts.len() - 1].iter().enumerate() {
-        let entry = node
-            .entry(part.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        node = match entry {
-            toml::Value::Table(t) => t,
-            _ => bail_usage!("{} is not a table", parts[..=i].join(".")),
-        };
-    }
-    node.insert(parts[parts.len() - 1].to_string(), value);
-    Ok(())
-}
-
-/// A TOML value; a bare word that is not valid TOML (`sgd`) is taken as the string it spells.
-fn parse_value(text: &str) -> Result<toml::Value> {
-    let doc = format!("v = {text}");
-    match toml::from_str::<toml::Table>(&doc) {
-        Ok(mut t) => Ok(t.remove("v").unwrap_or(toml::Value::String(text.into()))),
-        Err(_)
-            if !text.is_empty()
-                && text
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || "_-./".contains(c)) =>
-        {
-            Ok(toml::Value::String(text.to_string()))
-        }
-        Err(e) => bail_usage!("not a TOML value: {}", e.message()),
-    }
-}
-
 /// `line 3, column 7: <message>` on one line, from a syntax error with a span.
 pub fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
     match e.span() {
@@ -408,12 +406,11 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Turns serde's message into one line with the key path and, where the file has it, the line.
-/// serde reports `unknown field `gama`` or `missing field `x`` without the table it was in (the
-/// tagged enums buffer their content), so the table is found by looking for the key.
-fn locate_error(message: &str, text: &str, table: &toml::Table) -> String {
-    let message = message.trim().replace('\n', " ");
-    let path = if message.starts_with("invalid type") || message.starts_with("invalid value") {
+/// The key path serde's (one-line) message is about. serde reports `unknown field `gama`` or
+/// `missing field `x`` without the table it was in (the tagged enums buffer their content), so the
+/// table is found by looking for the key.
+fn locate_error(message: &str, table: &toml::Table) -> Option<String> {
+    if message.starts_with("invalid type") || message.starts_with("invalid value") {
         culprit(table).or_else(|| {
             let found = found_value(&message)?;
             find_path(table, "", &|_, v| *v == found)
@@ -421,20 +418,42 @@ fn locate_error(message: &str, text: &str, table: &toml::Table) -> String {
     } else {
         // `unknown field `gama`` names a key; `unknown variant `warp`` names a value.
         let name = message.split('`').nth(1).unwrap_or_default();
-        if message.starts_with("unknown field") {
-            find_path(table, "", &|k, _| k == name)
+        if message.starts_with("missing field") {
+            // The section that fails, then the key it lacks.
+            let section = culprit(table)?;
+            let section = section.split('.').next().unwrap_or(&section).to_string();
+            Some(format!("{section}.{name}"))
+        } else if message.starts_with("unknown field") {
+            // The same key name may be legal in another section (`momentum` in [optimizer] and,
+            // misplaced, in [schedule]): the one in a section that fails is meant.
+            let mut paths = Vec::new();
+            find_paths(table, "", &|k, _| k == name, &mut paths);
+            let fails = |p: &String| section_fails(table, p.split(['.', '[']).next().unwrap_or(p));
+            paths.iter().find(|p| fails(p)).or(paths.first()).cloned()
         } else if message.starts_with("unknown variant") {
             find_path(table, "", &|_, v| v.as_str() == Some(name))
         } else {
             None
         }
+    }
+}
+
+/// True when top-level section `name` is present and does not deserialize.
+fn section_fails(table: &toml::Table, name: &str) -> bool {
+    fn fails<T: serde::de::DeserializeOwned>(v: &toml::Value) -> bool {
+        v.clone().try_into::<T>().is_err()
+    }
+    let Some(v) = table.get(name) else {
+        return false;
     };
-    match path {
-        Some(path) => match line_of(text, &path) {
-            Some(line) => format!("line {line}: {path}: {message}"),
-            None => format!("{path}: {message}"),
-        },
-        None => message,
+    match name {
+        "data" => fails::<DataConfig>(v),
+        "model" => fails::<ModelConfig>(v),
+        "optimizer" => fails::<OptimizerConfig>(v),
+        "schedule" => fails::<ScheduleConfig>(v),
+        "train" => fails::<TrainConfig>(v),
+        "output" => fails::<OutputConfig>(v),
+        _ => true,
     }
 }
 
@@ -523,6 +542,37 @@ fn found_value(message: &str) -> Option<toml::Value> {
         return quoted.parse().ok().map(toml::Value::Boolean);
     }
     None
+}
+
+/// The dotted paths of every key (in nested tables and arrays of tables too) for which
+/// `matches(key, value)` holds, in order.
+fn find_paths(
+    table: &toml::Table,
+    prefix: &str,
+    matches: &dyn Fn(&str, &toml::Value) -> bool,
+    out: &mut Vec<String>,
+) {
+    for (k, v) in table {
+        let here = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if matches(k, v) {
+            out.push(here.clone());
+        }
+        match v {
+            toml::Value::Table(t) => find_paths(t, &here, matches, out),
+            toml::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let toml::Value::Table(t) = item {
+                        find_paths(t, &format!("{here}[{i}]"), matches, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The dotted path of the first key (in nested tables and arrays of tables too) for which

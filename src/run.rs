@@ -17,7 +17,7 @@ use crate::output::csv::{MetricsWriter, read_rows as read_csv_rows};
 use crate::output::curves;
 use crate::output::summary::{self, Status, Summary};
 use crate::progress::Progress;
-use crate::schedule::LrSchedule;
+use crate::schedule::{self, LrSchedule, RunShape};
 use crate::train::{self, Observer, Trainer};
 
 /// How to run, beyond the config itself.
@@ -99,7 +99,11 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     for warning in LrSchedule::lint(&cfg.schedule, cfg.optimizer.lr0(), &shape) {
         progress.note(&format!("warning: {warning}"));
     }
-    run_dir.write_atomic("config.toml", loaded.to_toml()?.as_bytes())?;
+    if resume && let Some(note) = horizons_recomputed(&run_dir.file("config.toml"), loaded, &shape)
+    {
+        progress.note(&note);
+    }
+    run_dir.write_atomic("config.toml", loaded.to_toml(&shape)?.as_bytes())?;
     let metrics_path = run_dir.file("metrics.csv");
     let (writer, rows) = match &checkpoint {
         Some(c) => {
@@ -199,6 +203,43 @@ fn checkpointed_rows(path: &Path, epochs_done: usize) -> Result<Vec<EpochMetrics
     }
     rows.truncate(epochs_done);
     Ok(rows)
+}
+
+/// When a resumed run's length differs from that in its `config.toml` (`resume --epochs N`), the
+/// omitted horizons that follow the run's length and change with it, as one line:
+/// `extending the run from 20 to 30 epochs: schedule.total 20 → 30 (…)`. `None` when nothing
+/// changes (or the old config cannot be read: the config check has reported that).
+fn horizons_recomputed(old_path: &Path, loaded: &LoadedConfig, shape: &RunShape) -> Option<String> {
+    let old: RunConfig = toml::from_str(&std::fs::read_to_string(old_path).ok()?).ok()?;
+    let cfg = &loaded.config;
+    let (from, to) = (old.train.epochs, cfg.train.epochs);
+    if from == to {
+        return None;
+    }
+    let lr0 = cfg.optimizer.lr0();
+    let old_shape = RunShape {
+        epochs: from,
+        ..*shape
+    };
+    let before = schedule::omitted_horizons(&old.schedule, lr0, &old_shape);
+    let after = schedule::omitted_horizons(&cfg.schedule, lr0, shape);
+    let changes: Vec<String> = after
+        .iter()
+        .filter_map(|a| {
+            let b = before
+                .iter()
+                .find(|b| b.table == a.table && b.key == a.key)?;
+            (b.value != a.value).then(|| format!("{}.{} {} → {}", a.table, a.key, b.value, a.value))
+        })
+        .collect();
+    if changes.is_empty() {
+        return None;
+    }
+    let verb = if to > from { "extending" } else { "shortening" };
+    Some(format!(
+        "{verb} the run from {from} to {to} epochs: {} (omitted horizons follow the run's length; the epochs already trained keep the rates they had)",
+        changes.join(", ")
+    ))
 }
 
 /// Reads the checkpoint to resume from and checks that it belongs to this config.

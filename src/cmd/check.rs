@@ -5,10 +5,11 @@ use anyhow::Result;
 use crate::cli::CheckArgs;
 
 pub fn run(args: &CheckArgs) -> Result<()> {
-    let loaded = super::load_config(&args.config, &[])?;
-    for warning in super::preflight(&loaded, None)?.warnings {
+    let loaded = super::load_config(&args.config, &[], false)?;
+    let preflight = super::preflight(&loaded, None)?;
+    for warning in &preflight.warnings {
         eprintln!("warning: {warning}");
     }
-    print!("{}", loaded.to_toml()?);
+    print!("{}", loaded.to_toml(&preflight.shape)?);
     Ok(())
 }

@@ -146,6 +146,11 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
     let mut jobs = Vec::new();
     for (group, (path, name)) in args.configs.iter().zip(&names).enumerate() {
         let loaded = config::load(path, &args.set)?;
+        if !args.quiet {
+            for note in &loaded.notes {
+                eprintln!("note: {}: {note}", path.display());
+            }
+        }
         check(&loaded, args.metric.as_deref(), args.quiet)?;
         let threads = match loaded.config.threads {
             0 => 1,

@@ -86,7 +86,7 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
             args.seeds
         );
     }
-    let loaded = super::load_config(&args.config, &[])?;
+    let loaded = super::load_config(&args.config, &[], args.quiet)?;
     if let Some(path) = &args.write_config {
         check_write_config(path, &loaded.path, args.force)?;
     }
@@ -160,10 +160,11 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
     if let Some(path) = &args.write_config {
         let mut applied = loaded.clone();
         applied.config.optimizer.lr = Some(chosen);
+        let shape = super::preflight(&applied, None)?.shape;
         let toml = format!(
             "# {} with optimizer.lr = {chosen} ({CHOSEN} suggestion of lrtrain find-lr)\n{}",
             loaded.path.display(),
-            applied.to_toml()?
+            applied.to_toml(&shape)?
         );
         output::write_atomic(path, toml.as_bytes())?;
         if !args.quiet {
@@ -509,7 +510,7 @@ fn write_results(
     )?;
     writeln!(
         w,
-        "[schedule]\nkind = \"one_cycle\"\nunit = \"step\"\ntotal = {total}    # train.epochs {epochs} × {per_epoch} steps per epoch"
+        "[schedule]\nkind = \"one_cycle\"\nunit = \"step\"\n# total = {total} (the run's length: {epochs} epochs × {per_epoch} steps; omitted, it follows train.epochs)"
     )?;
     Ok(())
 }

@@ -11,16 +11,23 @@ pub mod train;
 use anyhow::Result;
 
 use crate::cli::ConfigArgs;
-use crate::config::{self, LoadedConfig};
+use crate::config::{self, LoadedConfig, Override};
 use crate::data;
 use crate::schedule::{LrSchedule, RunShape};
 use crate::train::run_shape;
 
-/// Loads the config with `--set` and any extra overrides the subcommand adds.
-pub fn load_config(args: &ConfigArgs, extra: &[String]) -> Result<LoadedConfig> {
-    let mut overrides = args.set.clone();
+/// Loads the config with `--set` and any extra overrides the subcommand's flags add (`--epochs`),
+/// and prints the notes of kind switches on stderr unless `quiet`.
+pub fn load_config(args: &ConfigArgs, extra: &[Override], quiet: bool) -> Result<LoadedConfig> {
+    let mut overrides: Vec<Override> = args.set.iter().map(|s| Override::set(s)).collect();
     overrides.extend_from_slice(extra);
-    config::load(&args.config, &overrides)
+    let loaded = config::load_with(&args.config, &overrides)?;
+    if !quiet {
+        for note in &loaded.notes {
+            eprintln!("note: {note}");
+        }
+    }
+    Ok(loaded)
 }
 
 /// A config checked as far as it can be without training: the data files' headers (to count

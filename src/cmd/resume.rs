@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use crate::bail_usage;
 use crate::cli::ResumeArgs;
-use crate::config;
+use crate::config::{self, Override};
 
 pub fn run(args: &ResumeArgs) -> Result<()> {
     let config_path = args.run.join("config.toml");
@@ -14,12 +14,12 @@ pub fn run(args: &ResumeArgs) -> Result<()> {
             args.run.display()
         );
     }
-    let extra: Vec<String> = args
+    let extra: Vec<Override> = args
         .epochs
-        .map(|n| format!("train.epochs={n}"))
+        .map(|n| Override::flag("--epochs", "train.epochs", n))
         .into_iter()
         .collect();
-    let loaded = config::load(&config_path, &extra)?;
+    let loaded = config::load_with(&config_path, &extra)?;
     super::train::train_into(
         &loaded,
         args.run.clone(),

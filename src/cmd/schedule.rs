@@ -8,15 +8,17 @@ use anyhow::{Context, Result};
 
 use crate::bail_usage;
 use crate::cli::ScheduleArgs;
+use crate::config::Override;
 use crate::output::{self, plot};
-use crate::schedule::{LrSchedule, RunShape, ScheduleConfig, ScheduleKind, Unit};
+use crate::schedule::{self, LrSchedule, RunShape, ScheduleConfig, ScheduleKind, Unit};
 
 pub fn run(args: &ScheduleArgs) -> Result<()> {
-    let mut extra = Vec::new();
-    if let Some(epochs) = args.epochs {
-        extra.push(format!("train.epochs={epochs}"));
-    }
-    let loaded = super::load_config(&args.config, &extra)?;
+    let extra: Vec<Override> = args
+        .epochs
+        .map(|n| Override::flag("--epochs", "train.epochs", n))
+        .into_iter()
+        .collect();
+    let loaded = super::load_config(&args.config, &extra, false)?;
     let cfg = &loaded.config;
     if args.steps_per_epoch == Some(0) {
         bail_usage!("--steps-per-epoch: expected an integer ≥ 1, found 0");
@@ -35,6 +37,11 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
     }
     for warning in warnings {
         eprintln!("warning: {warning}");
+    }
+    // The horizons the config leaves to the run, as this preview resolved them (--epochs and
+    // --steps-per-epoch included).
+    for h in schedule::omitted_horizons(&cfg.schedule, lr0, &shape) {
+        eprintln!("note: {}", h.describe());
     }
     // The chart first: a reader closing stdout early (`| head`) must not cost the user the file,
     // and an unwritable path fails before any CSV is printed.
@@ -82,9 +89,9 @@ fn chart(
 
 /// `cosine schedule (per epoch, warmup 2 epochs), lr0 = 0.1`; a sequential lists its phases.
 fn title(cfg: &ScheduleConfig, lr0: f64) -> String {
-    let mut name = kind_name(&cfg.kind);
+    let mut name = cfg.kind.name().to_string();
     if let ScheduleKind::Sequential(s) = &cfg.kind {
-        let phases: Vec<String> = s.phases.iter().map(|p| kind_name(&p.kind)).collect();
+        let phases: Vec<&str> = s.phases.iter().map(|p| p.kind.name()).collect();
         name = format!("{name} ({})", phases.join(" → "));
     }
     let mut details = Vec::new();
@@ -100,15 +107,6 @@ fn title(cfg: &ScheduleConfig, lr0: f64) -> String {
         format!(" ({})", details.join(", "))
     };
     format!("{name} schedule{details}, lr0 = {lr0}")
-}
-
-/// The `kind = "…"` of a schedule table, as its serde tag (the registry stays the only match
-/// over kinds).
-fn kind_name(kind: &ScheduleKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(String::from))
-        .unwrap_or_else(|| "schedule".to_string())
 }
 
 /// Runs of steps a long schedule is cut into for the chart (see [`rates`]).

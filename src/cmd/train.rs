@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::cli::TrainArgs;
-use crate::config::LoadedConfig;
+use crate::config::{LoadedConfig, Override};
 use crate::error::RequirementMissed;
 use crate::interrupt;
 use crate::require::Requirement;
@@ -15,12 +15,12 @@ use crate::run::{self, RunOptions};
 pub fn run(args: &TrainArgs) -> Result<()> {
     let mut extra = Vec::new();
     if let Some(seed) = args.seed {
-        extra.push(format!("seed={seed}"));
+        extra.push(Override::flag("--seed", "seed", seed));
     }
     if let Some(epochs) = args.epochs {
-        extra.push(format!("train.epochs={epochs}"));
+        extra.push(Override::flag("--epochs", "train.epochs", epochs));
     }
-    let loaded = super::load_config(&args.config, &extra)?;
+    let loaded = super::load_config(&args.config, &extra, args.quiet)?;
     let out = loaded.run_dir(args.out.as_deref());
     train_into(
         &loaded,

@@ -22,14 +22,6 @@ pub fn positive(key: &str, value: usize) -> Result<usize> {
     Ok(value)
 }
 
-/// A key that has no default here: given, and an integer ≥ 1.
-pub fn required_positive(key: &str, value: Option<usize>, why: &str) -> Result<usize> {
-    match value {
-        None => Err(bad(key, &format!("an integer ≥ 1 ({why})"), "nothing")),
-        Some(v) => positive(key, v),
-    }
-}
-
 /// A finite number ≥ 0 (a rate, a factor).
 pub fn finite_non_negative(key: &str, value: f64) -> Result<f64> {
     if !(value.is_finite() && value >= 0.0) {

@@ -1,20 +1,21 @@
 //! `cosine`: min_lr + (lr0 − min_lr) · (1 + cos(π · min(t, total)/total)) / 2 — PyTorch
 //! `CosineAnnealingLR(T_max=total, eta_min=min_lr)` in its closed form, Keras `CosineDecay`.
 //! Deliberate difference: clamped at `total` (min_lr from then on, as Keras), where PyTorch's
-//! closed form is periodic and rises again. Inside a sequential phase `total` defaults to the
-//! phase's length.
+//! closed form is periodic and rises again. Omitted, `total` is the run's length after warmup
+//! (inside a sequential phase, the phase's length), so it follows `train.epochs`.
 
 use std::f64::consts::PI;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check, horizon_lint};
+use super::{Context, Kind, OmittedHorizon, Schedule, check, horizon, horizon_lint};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cosine {
-    /// Required, except inside a sequential phase with a length.
+    /// Omitted: the run's length after warmup (in a sequential phase, the phase's length), so
+    /// it follows `train.epochs`; a resolved config keeps it omitted (see `horizon.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<usize>,
     #[serde(default)]
@@ -45,19 +46,13 @@ impl Schedule for CosineRun {
 impl Kind for Cosine {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
         Ok(Box::new(CosineRun {
-            total: check::required_positive(
-                &cx.key("total"),
-                self.total.or(cx.horizon),
-                "required outside a sequential phase with a length",
-            )?,
+            total: check::positive(&cx.key("total"), cx.horizon.resolve(self.total))?,
             min_lr: check::finite_non_negative(&cx.key("min_lr"), self.min_lr)?,
         }))
     }
 
     fn lint(&self, cx: &Context) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .total
-            .or(cx.horizon)
+        let mut out: Vec<String> = Some(cx.horizon.resolve(self.total))
             .and_then(|d| horizon_lint(cx, "total", d))
             .into_iter()
             .collect();
@@ -70,6 +65,10 @@ impl Kind for Cosine {
             ));
         }
         out
+    }
+
+    fn omitted_horizons(&self, cx: &Context, out: &mut Vec<OmittedHorizon>) {
+        out.extend(horizon::note(cx, "total", self.total));
     }
 }
 
@@ -105,7 +104,7 @@ mod tests {
     }
 
     #[test]
-    fn total_is_required_and_positive() {
+    fn total_must_be_positive() {
         let e = error("kind = \"cosine\"\ntotal = 0", 0.1);
         assert_eq!(e, "schedule.total: expected an integer ≥ 1, found 0");
     }

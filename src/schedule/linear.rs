@@ -1,17 +1,19 @@
 //! `linear`: lr0 · (start_factor + (end_factor − start_factor) · min(t, total)/total) — PyTorch
 //! `LinearLR(start_factor, end_factor, total_iters=total)` in its closed form. Deliberate
 //! differences: the defaults (start 1, end 0: a decay to 0, not PyTorch's 1/3 → 1 warmup), and any
-//! factor ≥ 0 is allowed. Inside a sequential phase `total` defaults to the phase's length.
+//! factor ≥ 0 is allowed. Omitted, `total` is the run's length after warmup (inside a sequential
+//! phase, the phase's length), so it follows `train.epochs`.
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check, horizon_lint};
+use super::{Context, Kind, OmittedHorizon, Schedule, check, horizon, horizon_lint};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Linear {
-    /// Required, except inside a sequential phase with a length.
+    /// Omitted: the run's length after warmup (in a sequential phase, the phase's length), so
+    /// it follows `train.epochs`; a resolved config keeps it omitted (see `horizon.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<usize>,
     #[serde(default = "one")]
@@ -41,22 +43,21 @@ impl Schedule for LinearRun {
 impl Kind for Linear {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
         Ok(Box::new(LinearRun {
-            total: check::required_positive(
-                &cx.key("total"),
-                self.total.or(cx.horizon),
-                "required outside a sequential phase with a length",
-            )?,
+            total: check::positive(&cx.key("total"), cx.horizon.resolve(self.total))?,
             start_factor: check::finite_non_negative(&cx.key("start_factor"), self.start_factor)?,
             end_factor: check::finite_non_negative(&cx.key("end_factor"), self.end_factor)?,
         }))
     }
 
     fn lint(&self, cx: &Context) -> Vec<String> {
-        self.total
-            .or(cx.horizon)
+        Some(cx.horizon.resolve(self.total))
             .and_then(|d| horizon_lint(cx, "total", d))
             .into_iter()
             .collect()
+    }
+
+    fn omitted_horizons(&self, cx: &Context, out: &mut Vec<OmittedHorizon>) {
+        out.extend(horizon::note(cx, "total", self.total));
     }
 }
 
@@ -98,12 +99,14 @@ mod tests {
     }
 
     #[test]
-    fn total_is_required_and_positive() {
-        let e = error("kind = \"linear\"", 0.1);
-        assert!(
-            e.starts_with("schedule.total: expected an integer ≥ 1"),
-            "{e}"
-        );
+    fn an_omitted_total_is_the_run_after_warmup() {
+        // SHAPE: 10 epochs of 100 steps, unit epoch → total 10: lr0 · (1 − t/10).
+        let s = sched("kind = \"linear\"\nunit = \"epoch\"", 1.0);
+        assert_table(&s, &[(0, 1.0), (5, 0.5), (9, 0.1), (10, 0.0)]);
+    }
+
+    #[test]
+    fn total_must_be_positive() {
         let e = error("kind = \"linear\"\ntotal = 0", 0.1);
         assert_eq!(e, "schedule.total: expected an integer ≥ 1, found 0");
     }

@@ -11,8 +11,10 @@
 //! LinearLR, where a warmup overlaps the start of the main schedule, or a ChainedScheduler,
 //! which multiplies them).
 //!
-//! Adding a kind: one new file with its config struct implementing [`Kind`], one variant below,
-//! one arm in [`ScheduleKind::as_kind`] (the only dispatch over kinds).
+//! Adding a kind: one new file with its config struct implementing [`Kind`], one line in the
+//! `schedule_kinds!` list below (which declares the enum, the only dispatch over kinds and the
+//! [`KIND_NAMES`] the tests enumerate), an example `configs/schedules/<kind>.toml` and a README
+//! table row.
 
 mod check;
 mod constant;
@@ -21,6 +23,7 @@ mod cosine_restarts;
 mod cyclic;
 mod exponential;
 mod grad_norm;
+mod horizon;
 mod inverse_power;
 mod inverse_time;
 mod linear;
@@ -39,6 +42,7 @@ pub use cosine_restarts::CosineRestarts;
 pub use cyclic::{Cyclic, CyclicMode};
 pub use exponential::Exponential;
 pub use grad_norm::GradNorm;
+pub use horizon::{Horizon, OmittedHorizon, Origin, annotate, omitted as omitted_horizons};
 pub use inverse_power::InversePower;
 pub use inverse_time::InverseTime;
 pub use linear::Linear;
@@ -124,52 +128,57 @@ impl Default for ScheduleConfig {
     }
 }
 
-/// Every kind of the SPEC's table; `kind = "…"` is the snake_case variant name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ScheduleKind {
-    Constant(Constant),
-    Step(Step),
-    Multistep(MultiStep),
-    Piecewise(Piecewise),
-    Exponential(Exponential),
-    InverseTime(InverseTime),
-    Polynomial(Polynomial),
-    InversePower(InversePower),
-    Linear(Linear),
-    Cosine(Cosine),
-    CosineRestarts(CosineRestarts),
-    Cyclic(Cyclic),
-    OneCycle(OneCycle),
-    Random(Random),
-    Plateau(Plateau),
-    GradNorm(GradNorm),
-    Sequential(Sequential),
+/// Declares [`ScheduleKind`], its dispatch to [`Kind`] and [`KIND_NAMES`] from one line per kind,
+/// so a new kind is one file plus one line in the `schedule_kinds!` list below (and nothing can be
+/// left out of the list the tests enumerate).
+macro_rules! schedule_kinds {
+    ($($variant:ident($config:ty) = $name:literal,)*) => {
+        /// Every kind of the SPEC's table; `kind = "…"` is the snake_case variant name.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind")]
+        pub enum ScheduleKind {
+            $(#[serde(rename = $name)] $variant($config),)*
+        }
+
+        impl ScheduleKind {
+            /// The registry: the one place that dispatches over kinds.
+            pub fn as_kind(&self) -> &dyn Kind {
+                match self {
+                    $(ScheduleKind::$variant(k) => k,)*
+                }
+            }
+
+            /// The `kind = "…"` name of this kind.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(ScheduleKind::$variant(_) => $name,)*
+                }
+            }
+        }
+
+        /// Every kind's `kind = "…"` name, in the order of the SPEC's table.
+        pub const KIND_NAMES: &[&str] = &[$($name,)*];
+    };
 }
 
-impl ScheduleKind {
-    /// The registry: the one place that dispatches over kinds.
-    pub fn as_kind(&self) -> &dyn Kind {
-        match self {
-            ScheduleKind::Constant(k) => k,
-            ScheduleKind::Step(k) => k,
-            ScheduleKind::Multistep(k) => k,
-            ScheduleKind::Piecewise(k) => k,
-            ScheduleKind::Exponential(k) => k,
-            ScheduleKind::InverseTime(k) => k,
-            ScheduleKind::Polynomial(k) => k,
-            ScheduleKind::InversePower(k) => k,
-            ScheduleKind::Linear(k) => k,
-            ScheduleKind::Cosine(k) => k,
-            ScheduleKind::CosineRestarts(k) => k,
-            ScheduleKind::Cyclic(k) => k,
-            ScheduleKind::OneCycle(k) => k,
-            ScheduleKind::Random(k) => k,
-            ScheduleKind::Plateau(k) => k,
-            ScheduleKind::GradNorm(k) => k,
-            ScheduleKind::Sequential(k) => k,
-        }
-    }
+schedule_kinds! {
+    Constant(Constant) = "constant",
+    Step(Step) = "step",
+    Multistep(MultiStep) = "multistep",
+    Piecewise(Piecewise) = "piecewise",
+    Exponential(Exponential) = "exponential",
+    InverseTime(InverseTime) = "inverse_time",
+    Polynomial(Polynomial) = "polynomial",
+    InversePower(InversePower) = "inverse_power",
+    Linear(Linear) = "linear",
+    Cosine(Cosine) = "cosine",
+    CosineRestarts(CosineRestarts) = "cosine_restarts",
+    Cyclic(Cyclic) = "cyclic",
+    OneCycle(OneCycle) = "one_cycle",
+    Random(Random) = "random",
+    Plateau(Plateau) = "plateau",
+    GradNorm(GradNorm) = "grad_norm",
+    Sequential(Sequential) = "sequential",
 }
 
 /// A runnable schedule. Pure kinds implement only `lr`; feedback kinds (plateau, grad_norm, and a
@@ -214,6 +223,9 @@ pub trait Kind {
     fn lint(&self, _cx: &Context) -> Vec<String> {
         Vec::new()
     }
+    /// Appends the horizon keys (`total`, `decay_steps`) this kind leaves to the run, with the
+    /// values they stand for (see `horizon.rs`). Kinds without a horizon add nothing.
+    fn omitted_horizons(&self, _cx: &Context, _out: &mut Vec<OmittedHorizon>) {}
 }
 
 /// What a kind may know while it is built or linted.
@@ -225,8 +237,9 @@ pub struct Context<'a> {
     pub unit: Unit,
     /// The key path of the kind's table: `schedule` or `schedule.phases[2]`.
     pub path: String,
-    /// Inside a sequential, the phase's `length`: the default of `total` / `decay_steps`.
-    pub horizon: Option<usize>,
+    /// What an omitted `total` / `decay_steps` stands for: the run's length after warmup, or
+    /// inside a sequential the phase's `length` (the last phase: the rest of the run).
+    pub horizon: Horizon,
     /// How many values of t the run gives this schedule (after warmup and earlier phases).
     pub remaining: usize,
 }
@@ -406,13 +419,17 @@ fn root_context<'a>(
             cfg.warmup,
         ));
     }
+    let remaining = shape.len_in(unit).saturating_sub(cfg.warmup);
     let cx = Context {
         lr0,
         shape,
         unit,
         path: "schedule".to_string(),
-        horizon: None,
-        remaining: shape.len_in(unit).saturating_sub(cfg.warmup),
+        horizon: Horizon {
+            value: remaining,
+            origin: Origin::Run,
+        },
+        remaining,
     };
     Ok((cx, unit))
 }
@@ -516,7 +533,7 @@ mod tests {
     fn a_missing_required_key_is_named() {
         let e = error("kind = \"step\"", 0.1);
         assert!(e.contains("step_size"), "{e}");
-        let e = error("kind = \"cosine\"", 0.1);
+        let e = error("kind = \"cosine\"\ntotal = 0", 0.1);
         assert!(e.starts_with("schedule.total:"), "{e}");
     }
 
@@ -619,26 +636,50 @@ mod tests {
         assert!(lint("kind = \"linear\"\ntotal = 990\nwarmup = 10", 0.1, &SHAPE).is_empty());
     }
 
-    /// One config per kind for the properties below.
-    const EVERY_KIND: [&str; 17] = [
-        "kind = \"constant\"",
-        "kind = \"step\"\nstep_size = 1000\ngamma = 0.5",
-        "kind = \"multistep\"\nmilestones = [10, 5000, 90000]",
-        "kind = \"piecewise\"\nboundaries = [10, 20]\nvalues = [0.1, 0.01, 0.001]",
-        "kind = \"exponential\"\ndecay_rate = 0.99\ndecay_steps = 10",
-        "kind = \"inverse_time\"\ndecay_rate = 0.5\ndecay_steps = 10\nstaircase = true",
-        "kind = \"polynomial\"\ndecay_steps = 50000\npower = 2.0\nend_lr = 1e-4",
-        "kind = \"inverse_power\"\ndecay_steps = 10",
-        "kind = \"linear\"\ntotal = 50000",
-        "kind = \"cosine\"\ntotal = 50000",
-        "kind = \"cosine_restarts\"\nperiod = 10\nperiod_mult = 2.0\npeak_mult = 0.9",
-        "kind = \"cyclic\"\nmax_lr = 1.0\nstep_size_up = 7\nstep_size_down = 3\nmode = \"exp_range\"\ngamma = 0.9999",
-        "kind = \"one_cycle\"\ntotal = 50000\nthree_phase = true",
-        "kind = \"random\"\nmin_lr = 0.01\nmax_lr = 0.1",
-        "kind = \"plateau\"\nmonitor = \"loss\"\npatience = 2\ncooldown = 1",
-        "kind = \"grad_norm\"\nmin_lr = 0.001\nmax_lr = 1.0",
-        "kind = \"sequential\"\nwarmup = 100\nphases = [{ kind = \"cosine\", length = 1000 }, { kind = \"cyclic\", max_lr = 0.5, step_size_up = 10, length = 2000 }, { kind = \"grad_norm\", length = 3000 }, { kind = \"plateau\", monitor = \"loss\", patience = 0 }]",
-    ];
+    /// The `[schedule]` table of every kind's example, `configs/schedules/<kind>.toml`, as TOML
+    /// text, enumerated from [`KIND_NAMES`] so a new kind cannot be left out.
+    fn examples() -> Vec<(&'static str, String)> {
+        KIND_NAMES
+            .iter()
+            .map(|&name| {
+                let path = format!(
+                    "{}/configs/schedules/{name}.toml",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                let text = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("every kind has an example: {path}: {e}"));
+                let table: toml::Table =
+                    toml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+                let schedule = table
+                    .get("schedule")
+                    .unwrap_or_else(|| panic!("{path}: no [schedule]"));
+                (name, toml::to_string(schedule).unwrap())
+            })
+            .collect()
+    }
+
+    /// One config per kind (its example) for the properties below, plus a sequential holding
+    /// both feedback kinds.
+    fn every_kind() -> Vec<(&'static str, String)> {
+        let mut out = examples();
+        out.push(("sequential", "kind = \"sequential\"\nwarmup = 100\nphases = [{ kind = \"cosine\", length = 1000 }, { kind = \"cyclic\", max_lr = 0.5, step_size_up = 10, length = 2000 }, { kind = \"grad_norm\", length = 3000 }, { kind = \"plateau\", monitor = \"loss\", patience = 0 }]".to_string()));
+        out
+    }
+
+    #[test]
+    fn every_kind_has_an_example_of_that_kind_which_builds_and_previews() {
+        for (name, src) in examples() {
+            let cfg = parse(&src);
+            assert_eq!(cfg.kind.name(), name, "{src}");
+            let text = toml::to_string(&cfg).unwrap();
+            assert!(text.contains(&format!("kind = \"{name}\"")), "{text}");
+            let s = LrSchedule::new(&cfg, 0.1, &SHAPE).unwrap_or_else(|e| panic!("{name}: {e}"));
+            if !matches!(name, "plateau" | "grad_norm") {
+                // A preview: every rate of the run finite and ≥ 0.
+                assert!((0..1000).all(|t| s.rate_at(t).is_finite() && s.rate_at(t) >= 0.0));
+            }
+        }
+    }
 
     /// Runs `src` for 100,000 steps (1,000 epochs of 100), with scripted feedback, and returns
     /// every rate.
@@ -665,7 +706,8 @@ mod tests {
 
     #[test]
     fn every_kind_is_finite_non_negative_and_deterministic_over_100k_steps() {
-        for src in EVERY_KIND {
+        for (_, src) in every_kind() {
+            let src = src.as_str();
             let a = run_100k(src);
             assert!(
                 a.iter().all(|r| r.is_finite() && *r >= 0.0),
@@ -682,10 +724,10 @@ mod tests {
 
     #[test]
     fn feedback_kinds_say_so() {
-        for (src, fb) in EVERY_KIND.iter().zip([
-            false, false, false, false, false, false, false, false, false, false, false, false,
-            false, false, true, true, true,
-        ]) {
+        let kinds = every_kind();
+        for (i, (name, src)) in kinds.iter().enumerate() {
+            // The last is the sequential holding plateau and grad_norm.
+            let fb = matches!(*name, "plateau" | "grad_norm") || i == kinds.len() - 1;
             assert_eq!(sched(src, 0.1).needs_feedback(), fb, "{src}");
         }
     }

@@ -6,14 +6,15 @@
 //! cos: end + (start − end)/2 · (1 + cos(π·pct)), linear: start + (end − start)·pct.
 //! Deliberate differences: max_lr is `optimizer.lr` (PyTorch ignores the optimizer's rate), and
 //! from t = total − 1 on the rate stays at the last value, where PyTorch raises past `total`.
-//! Inside a sequential phase `total` defaults to the phase's length.
+//! Omitted, `total` is the run's length after warmup (inside a sequential phase, the phase's
+//! length), so it follows `train.epochs`.
 
 use std::f64::consts::PI;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check, horizon_lint};
+use super::{Context, Kind, OmittedHorizon, Schedule, check, horizon, horizon_lint};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,7 +27,8 @@ pub enum Anneal {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OneCycle {
-    /// Required, except inside a sequential phase with a length.
+    /// Omitted: the run's length after warmup (in a sequential phase, the phase's length), so
+    /// it follows `train.epochs`; a resolved config keeps it omitted (see `horizon.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<usize>,
     #[serde(default = "default_pct_start")]
@@ -98,11 +100,7 @@ impl Schedule for OneCycleRun {
 
 impl Kind for OneCycle {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
-        let total = check::required_positive(
-            &cx.key("total"),
-            self.total.or(cx.horizon),
-            "required outside a sequential phase with a length",
-        )?;
+        let total = check::positive(&cx.key("total"), cx.horizon.resolve(self.total))?;
         let pct = check::fraction(&cx.key("pct_start"), self.pct_start)?;
         check::finite_positive(&cx.key("div_factor"), self.div_factor)?;
         check::finite_positive(&cx.key("final_div_factor"), self.final_div_factor)?;
@@ -143,11 +141,14 @@ impl Kind for OneCycle {
     }
 
     fn lint(&self, cx: &Context) -> Vec<String> {
-        self.total
-            .or(cx.horizon)
+        Some(cx.horizon.resolve(self.total))
             .and_then(|d| horizon_lint(cx, "total", d))
             .into_iter()
             .collect()
+    }
+
+    fn omitted_horizons(&self, cx: &Context, out: &mut Vec<OmittedHorizon>) {
+        out.extend(horizon::note(cx, "total", self.total));
     }
 }
 
@@ -227,8 +228,8 @@ mod tests {
     }
 
     #[test]
-    fn total_is_required_and_a_zero_length_warmup_is_an_error() {
-        let e = error("kind = \"one_cycle\"", 0.1);
+    fn total_is_positive_and_a_zero_length_warmup_is_an_error() {
+        let e = error("kind = \"one_cycle\"\ntotal = 0", 0.1);
         assert!(e.starts_with("schedule.total:"), "{e}");
         let e = error("kind = \"one_cycle\"\ntotal = 10\npct_start = 0.1", 0.1);
         assert!(e.starts_with("schedule.pct_start:"), "{e}");

@@ -1,18 +1,19 @@
 //! `polynomial`: (lr0 − end_lr) · (1 − min(t, decay_steps)/decay_steps)^power + end_lr — Keras
 //! `PolynomialDecay(decay_steps, end_learning_rate, power, cycle=False)`, and PyTorch
 //! `PolynomialLR(total_iters=decay_steps, power)` when end_lr = 0. Deliberate difference: end_lr
-//! defaults to 0 (PyTorch's end), not Keras's 1e-4. Inside a sequential phase `decay_steps`
-//! defaults to the phase's length.
+//! defaults to 0 (PyTorch's end), not Keras's 1e-4. Omitted, `decay_steps` is the run's
+//! length after warmup (inside a sequential phase, the phase's length).
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check, horizon_lint};
+use super::{Context, Kind, OmittedHorizon, Schedule, check, horizon, horizon_lint};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Polynomial {
-    /// Required, except inside a sequential phase with a length.
+    /// Omitted: the run's length after warmup (in a sequential phase, the phase's length), so
+    /// it follows `train.epochs`; a resolved config keeps it omitted (see `horizon.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decay_steps: Option<usize>,
     #[serde(default = "one")]
@@ -41,11 +42,8 @@ impl Schedule for PolynomialRun {
 
 impl Kind for Polynomial {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
-        let decay_steps = check::required_positive(
-            &cx.key("decay_steps"),
-            self.decay_steps.or(cx.horizon),
-            "required outside a sequential phase with a length",
-        )?;
+        let decay_steps =
+            check::positive(&cx.key("decay_steps"), cx.horizon.resolve(self.decay_steps))?;
         Ok(Box::new(PolynomialRun {
             decay_steps,
             power: check::finite_non_negative(&cx.key("power"), self.power)?,
@@ -54,11 +52,14 @@ impl Kind for Polynomial {
     }
 
     fn lint(&self, cx: &Context) -> Vec<String> {
-        self.decay_steps
-            .or(cx.horizon)
+        Some(cx.horizon.resolve(self.decay_steps))
             .and_then(|d| horizon_lint(cx, "decay_steps", d))
             .into_iter()
             .collect()
+    }
+
+    fn omitted_horizons(&self, cx: &Context, out: &mut Vec<OmittedHorizon>) {
+        out.extend(horizon::note(cx, "decay_steps", self.decay_steps));
     }
 }
 
@@ -93,12 +94,17 @@ mod tests {
     }
 
     #[test]
-    fn decay_steps_is_required_at_the_top_level() {
-        let e = error("kind = \"polynomial\"", 0.1);
-        assert!(
-            e.starts_with("schedule.decay_steps: expected an integer ≥ 1"),
-            "{e}"
+    fn an_omitted_decay_steps_is_the_run_after_warmup() {
+        // SHAPE: 1000 steps; warmup 200 → decay_steps 800: 1 − (t − 200)/800.
+        let s = sched("kind = \"polynomial\"\nwarmup = 200", 1.0);
+        assert_table(
+            &s,
+            &[(200, 1.0), (600, 0.5), (999, 1.0 / 800.0), (1000, 0.0)],
         );
+    }
+
+    #[test]
+    fn decay_steps_must_be_positive() {
         let e = error("kind = \"polynomial\"\ndecay_steps = 0", 0.1);
         assert_eq!(e, "schedule.decay_steps: expected an integer ≥ 1, found 0");
     }

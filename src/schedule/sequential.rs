@@ -1,8 +1,9 @@
 //! `sequential`: phases = [{ kind, length, … }, …]. Phase i runs its own schedule on
 //! t − start_i (start_0 = 0, start_i+1 = start_i + length_i); the last phase runs on past its
-//! length. Inside a phase, `total` (linear, cosine, one_cycle) and polynomial's `decay_steps`
-//! default to the phase's `length`. Every phase but the last needs a length ≥ 1; plateau may only
-//! be the last phase (it starts from lr0 and watches the epochs that reach it); phases cannot nest.
+//! length. Inside a phase, an omitted `total` (linear, cosine, one_cycle) or polynomial
+//! `decay_steps` is the phase's `length` (the last phase: the rest of the run). Every phase but
+//! the last needs a length ≥ 1; plateau may only be the last phase (it starts from lr0 and
+//! watches the epochs that reach it); phases cannot nest.
 //! PyTorch `SequentialLR(schedulers, milestones)` with milestones at the phase starts, except that
 //! every phase restarts from lr0 at its own t = 0 (PyTorch's chained quirks at milestones are not
 //! reproduced) and a plateau phase is allowed.
@@ -10,7 +11,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, ScheduleKind, check};
+use super::{Context, Horizon, Kind, OmittedHorizon, Origin, Schedule, ScheduleKind, check};
 use crate::metrics::EpochMetrics;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,12 +130,22 @@ impl Sequential {
                 }
             };
             let remaining = cx.remaining.saturating_sub(start);
+            let horizon = match length {
+                Some(n) => Horizon {
+                    value: n,
+                    origin: Origin::Phase,
+                },
+                None => Horizon {
+                    value: remaining,
+                    origin: Origin::Rest,
+                },
+            };
             let phase_cx = Context {
                 lr0: cx.lr0,
                 shape: cx.shape,
                 unit: cx.unit,
                 path,
-                horizon: length,
+                horizon,
                 remaining: if i == last {
                     remaining
                 } else {
@@ -182,6 +193,14 @@ impl Kind for Sequential {
             }
         }
         out
+    }
+
+    fn omitted_horizons(&self, cx: &Context, out: &mut Vec<OmittedHorizon>) {
+        if let Ok(contexts) = self.phase_contexts(cx) {
+            for (phase, (_, phase_cx)) in self.phases.iter().zip(&contexts) {
+                phase.kind.as_kind().omitted_horizons(phase_cx, out);
+            }
+        }
     }
 }
 
@@ -231,6 +250,18 @@ mod tests {
                 (500, 4e-6),
             ],
         );
+    }
+
+    #[test]
+    fn a_last_phase_without_length_takes_the_rest_of_the_run_as_horizon() {
+        // SHAPE: 1000 steps; warmup 100, phase 0 200 steps, so the cosine of the last phase has
+        // total = 1000 − 100 − 200 = 700: lr0/2 at its t = 350 (step 650), 0 at its t = 700.
+        let s = sched(
+            "kind = \"sequential\"\nwarmup = 100\nphases = [{ kind = \"constant\", length = 200 }, { kind = \"cosine\" }]",
+            1.0,
+        );
+        assert_table(&s, &[(299, 1.0), (300, 1.0), (650, 0.5), (1000, 0.0)]);
+        assert!(s.rate_at(999) > 0.0);
     }
 
     #[test]
@@ -339,12 +370,12 @@ mod tests {
             "{e}"
         );
         let e = error(
-            "kind = \"sequential\"\nphases = [{ kind = \"constant\", length = 2 }, { kind = \"cosine\" }]",
+            "kind = \"sequential\"\nphases = [{ kind = \"constant\", length = 2 }, { kind = \"cosine\", total = 0 }]",
             0.1,
         );
-        assert!(
-            e.starts_with("schedule.phases[1].total: expected an integer ≥ 1"),
-            "{e}"
+        assert_eq!(
+            e,
+            "schedule.phases[1].total: expected an integer ≥ 1, found 0"
         );
         let e = error(
             "kind = \"sequential\"\nphases = [{ kind = \"step\", length = 2, step_size = 0 }]",
