@@ -14,7 +14,9 @@
 //! Checkpoint body: `config_hash u64, epochs_done u64, step u64, optimizer_steps u64`, the
 //! parameters (`u64 n, n × f32`), the optimizer's state buffers (`u64 count`, then each as
 //! `u64 n, n × f32`, in the order its `state_buffers` documents), the schedule's state (`u64 n,
-//! n × f64`: plateau counters, grad_norm history). The metrics rows are not repeated here (that
+//! n × f64`: plateau counters, grad_norm history), then (version 3) early stopping's counters
+//! (`u64 n, n × f64`, n = 0 without it) and best parameters (`u64 n, n × f32`, n = 0 unless
+//! `restore_best`). The metrics rows are not repeated here (that
 //! made every checkpoint grow with the run): metrics.csv is written before the checkpoint, so it
 //! always holds at least `epochs_done` rows, and resuming cuts it back to exactly those.
 //! Parameters body: `config_hash u64`, then the parameters as above.
@@ -33,7 +35,10 @@ use crate::error::UsageError;
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
 pub const PARAMS_FILE: &str = "params.bin";
 /// 2: the metrics rows left the checkpoint (they are read back from metrics.csv).
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: the checkpoint body ends with early stopping's state; version 2 files are still read.
+pub const FORMAT_VERSION: u32 = 3;
+/// The oldest version this lrtrain reads.
+const OLDEST_VERSION: u32 = 2;
 const CHECKPOINT_MAGIC: &[u8; 8] = b"LRTRCKPT";
 const PARAMS_MAGIC: &[u8; 8] = b"LRTRPARM";
 const HEADER: usize = 8 + 4 + 8;
@@ -48,6 +53,10 @@ pub struct TrainState {
     pub params: Vec<f32>,
     pub optimizer_buffers: Vec<Vec<f32>>,
     pub schedule: Vec<f64>,
+    /// Early stopping's counters (empty without `[train] early_stopping`).
+    pub early_stopping: Vec<f64>,
+    /// Early stopping's best parameters so far (empty unless `restore_best`).
+    pub best_params: Vec<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +107,11 @@ impl Checkpoint {
         for &x in &s.schedule {
             w.f64(x);
         }
+        w.u64(s.early_stopping.len() as u64);
+        for &x in &s.early_stopping {
+            w.f64(x);
+        }
+        w.f32s(&s.best_params);
         container(CHECKPOINT_MAGIC, &w.0)
     }
 
@@ -112,6 +126,14 @@ impl Checkpoint {
         let optimizer_buffers = (0..count).map(|_| r.f32s()).collect::<Result<_>>()?;
         let n = r.len(8)?;
         let schedule = (0..n).map(|_| r.f64()).collect::<Result<_>>()?;
+        // Version 2 ends here: it was written without early stopping.
+        let (early_stopping, best_params) = if r.0.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            let n = r.len(8)?;
+            let counters = (0..n).map(|_| r.f64()).collect::<Result<_>>()?;
+            (counters, r.f32s()?)
+        };
         r.end()?;
         Ok(Checkpoint {
             config_hash,
@@ -122,6 +144,8 @@ impl Checkpoint {
                 params,
                 optimizer_buffers,
                 schedule,
+                early_stopping,
+                best_params,
             },
         })
     }
@@ -197,9 +221,9 @@ fn open_container<'a>(magic: &[u8; 8], bytes: &'a [u8]) -> Result<&'a [u8]> {
         );
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
-    if version != FORMAT_VERSION {
+    if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
         bail!(
-            "format version {version}; this lrtrain reads version {FORMAT_VERSION} (written by another lrtrain version?)"
+            "format version {version}; this lrtrain reads versions {OLDEST_VERSION} to {FORMAT_VERSION} (written by another lrtrain version?)"
         );
     }
     let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap_or_default());
@@ -297,8 +321,27 @@ mod tests {
                 params: vec![0.5, -1.25, f32::MIN_POSITIVE],
                 optimizer_buffers: vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]],
                 schedule: vec![0.01, f64::INFINITY, 3.0, 0.0],
+                early_stopping: vec![0.25, 1.0, 1.0, 0.0, -1.0],
+                best_params: vec![0.75, 2.0, -3.0],
             },
         }
+    }
+
+    #[test]
+    fn a_version_2_checkpoint_is_still_read_without_early_stopping_state() {
+        let mut c = sample();
+        c.state.early_stopping.clear();
+        c.state.best_params.clear();
+        let v3 = c.encode();
+        // Version 2's body is version 3's without the two empty trailing lists (2 × u64 0).
+        let body = &v3[HEADER..v3.len() - 4 - 16];
+        let mut v2 = CHECKPOINT_MAGIC.to_vec();
+        v2.extend_from_slice(&2u32.to_le_bytes());
+        v2.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        v2.extend_from_slice(body);
+        let crc = crc32fast::hash(&v2);
+        v2.extend_from_slice(&crc.to_le_bytes());
+        assert_eq!(Checkpoint::decode(&v2).unwrap(), c);
     }
 
     #[test]

@@ -64,6 +64,9 @@ pub struct TrainConfig {
     pub batch_size: BatchSize,
     #[serde(default = "default_true")]
     pub shuffle: bool,
+    /// Keras-style early stopping (see `early_stopping.rs`); absent = train every epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_stopping: Option<crate::early_stopping::EarlyStopping>,
 }
 
 fn default_epochs() -> usize {
@@ -79,6 +82,7 @@ impl Default for TrainConfig {
             epochs: default_epochs(),
             batch_size: BatchSize::default(),
             shuffle: true,
+            early_stopping: None,
         }
     }
 }

@@ -142,10 +142,28 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         pending: None,
         summary_written: Instant::now(),
         crash_before_rename: std::env::var(CRASH_HOOK).ok().and_then(|v| v.parse().ok()),
+        early_stop: trainer.early_stopping().then(|| trainer.stopped_epoch()),
     };
     recorder.write_summary(Status::Running, trainer.steps_done(), None)?;
 
     let result = trainer.run(cfg.train.epochs, &mut recorder);
+    if trainer.early_stopping() {
+        recorder.early_stop = Some(trainer.stopped_epoch());
+    }
+    if let (Some(epoch), Some(es)) = (trainer.stopped_epoch(), &cfg.train.early_stopping) {
+        recorder.progress.note(&format!(
+            "early stopping: {} did not improve for {} epoch(s); stopped after epoch {}/{}{}",
+            es.monitor,
+            es.patience.max(1),
+            epoch + 1,
+            cfg.train.epochs,
+            if es.restore_best {
+                ", the best epoch's parameters restored"
+            } else {
+                ""
+            }
+        ));
+    }
     recorder.progress.finish();
     let status = match &result {
         Ok(()) => Status::Completed,
@@ -348,6 +366,8 @@ struct Recorder<'a> {
     /// When the running summary was last rewritten (see `on_epoch`).
     summary_written: Instant,
     crash_before_rename: Option<usize>,
+    /// `Some(stopped epoch or None)` with `[train] early_stopping`, for summary.json.
+    early_stop: Option<Option<usize>>,
 }
 
 impl Recorder<'_> {
@@ -388,6 +408,8 @@ impl Recorder<'_> {
             best: summary::best_metric(&self.rows),
             weights,
             bias,
+            stopped_early: self.early_stop.map(|e| e.is_some()),
+            stopped_epoch: self.early_stop.flatten(),
             config: self.loaded.config.clone(),
         };
         let json = serde_json::to_string_pretty(&summary)?;
@@ -416,7 +438,8 @@ impl Observer for Recorder<'_> {
             state: trainer.state(),
         }
         .encode();
-        if done.is_multiple_of(self.checkpoint_every) || done == self.epochs {
+        let last = done == self.epochs || trainer.stopped_epoch().is_some();
+        if done.is_multiple_of(self.checkpoint_every) || last {
             self.pending = None;
             self.write_checkpoint(done, &bytes)
         } else {

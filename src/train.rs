@@ -9,6 +9,7 @@ use rand::seq::SliceRandom;
 use crate::checkpoint::TrainState;
 use crate::config::RunConfig;
 use crate::data::{Batch, Dataset, Splits};
+use crate::early_stopping::EarlyStopper;
 use crate::error::{Diverged, Interrupted};
 use crate::metrics::EpochMetrics;
 use crate::model::{Network, TaskKind};
@@ -68,6 +69,8 @@ pub struct Trainer<'a> {
     step: usize,
     /// Epochs finished (where `run` starts: > 0 after `restore`).
     epochs_done: usize,
+    /// `[train] early_stopping`, when set.
+    stopper: Option<EarlyStopper>,
 }
 
 /// The run's shape as the schedule needs it, from the config and the data.
@@ -97,6 +100,10 @@ impl<'a> Trainer<'a> {
         let shape = run_shape(cfg, train.rows, splits.validation.is_some());
         let schedule = LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape)?;
         let optimizer = cfg.optimizer.build(net.num_params());
+        let stopper = match &cfg.train.early_stopping {
+            Some(es) => Some(es.build(&shape, net.num_params())?),
+            None => None,
+        };
         let eval_rows = splits
             .validation
             .as_ref()
@@ -119,6 +126,7 @@ impl<'a> Trainer<'a> {
             clip_norm: cfg.optimizer.clip_norm,
             step: 0,
             epochs_done: 0,
+            stopper,
         })
     }
 
@@ -132,6 +140,16 @@ impl<'a> Trainer<'a> {
 
     pub fn epochs_done(&self) -> usize {
         self.epochs_done
+    }
+
+    /// The 0-based last epoch trained when early stopping ended the run.
+    pub fn stopped_epoch(&self) -> Option<usize> {
+        self.stopper.as_ref().and_then(EarlyStopper::stopped_epoch)
+    }
+
+    /// True when the config has `[train] early_stopping`.
+    pub fn early_stopping(&self) -> bool {
+        self.stopper.is_some()
     }
 
     /// Everything that changes while training, at an epoch boundary (for a checkpoint).
@@ -148,6 +166,14 @@ impl<'a> Trainer<'a> {
                 .map(<[f32]>::to_vec)
                 .collect(),
             schedule: self.schedule.state(),
+            early_stopping: self
+                .stopper
+                .as_ref()
+                .map_or(Vec::new(), EarlyStopper::state),
+            best_params: self
+                .stopper
+                .as_ref()
+                .map_or(Vec::new(), |s| s.best_params().to_vec()),
         }
     }
 
@@ -174,6 +200,13 @@ impl<'a> Trainer<'a> {
             b.copy_from_slice(saved);
         }
         self.schedule.restore(&s.schedule)?;
+        match &mut self.stopper {
+            Some(stopper) => stopper.restore(&s.early_stopping, &s.best_params)?,
+            None if !s.early_stopping.is_empty() => {
+                anyhow::bail!("the checkpoint holds early-stopping state; this config has none")
+            }
+            None => {}
+        }
         self.optimizer.set_step_count(s.optimizer_steps);
         self.net.params_mut().copy_from_slice(&s.params);
         self.step = s.step as usize;
@@ -187,6 +220,9 @@ impl<'a> Trainer<'a> {
     /// handed on, so the CSV shows where it happened), and with `Interrupted` when asked to.
     pub fn run(&mut self, epochs: usize, observer: &mut dyn Observer) -> Result<()> {
         for epoch in self.epochs_done..epochs {
+            if self.stopped_epoch().is_some() {
+                break;
+            }
             let Some(metrics) = self.train_epoch(epoch, observer)? else {
                 return Err(Interrupted.into());
             };
@@ -198,6 +234,10 @@ impl<'a> Trainer<'a> {
                     message: format!("the training loss became {}", metrics.loss),
                 }
                 .into());
+            }
+            if let Some(stopper) = &mut self.stopper {
+                // With restore_best, a stop puts the best epoch's parameters back here.
+                stopper.after_epoch(&metrics, self.net.params_mut());
             }
             self.epochs_done = epoch + 1;
             observer.on_epoch_end(self)?;

@@ -56,6 +56,10 @@ pub fn preflight(loaded: &LoadedConfig, steps_per_epoch: Option<usize>) -> Resul
     }
     let lr0 = cfg.optimizer.lr0();
     let schedule = LrSchedule::new(&cfg.schedule, lr0, &shape).map_err(|e| loaded.usage(e))?;
+    if let Some(es) = &cfg.train.early_stopping {
+        // The parameter count does not matter to the checks.
+        es.build(&shape, 0).map_err(|e| loaded.usage(e))?;
+    }
     let warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
     Ok(Preflight {
         shape,

@@ -38,6 +38,12 @@ pub struct Summary {
     pub weights: Option<Vec<f32>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bias: Option<f32>,
+    /// With `[train] early_stopping`: whether it ended the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_early: Option<bool>,
+    /// 0-based, the last epoch trained, when early stopping ended the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_epoch: Option<usize>,
     pub config: RunConfig,
 }
 

@@ -17,7 +17,7 @@
 //! table row.
 
 mod chain;
-mod check;
+pub(crate) mod check;
 mod constant;
 mod constant_factor;
 mod cosine;
