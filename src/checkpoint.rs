@@ -16,7 +16,8 @@
 //! `u64 n, n × f32`, in the order its `state_buffers` documents), the schedule's state (`u64 n,
 //! n × f64`: plateau counters, grad_norm history), then (version 3) early stopping's counters
 //! (`u64 n, n × f64`, n = 0 without it) and best parameters (`u64 n, n × f32`, n = 0 unless
-//! `restore_best`). The metrics rows are not repeated here (that
+//! `restore_best`), the EMA of the parameters (`u64 n, n × f32`, n = 0 without `[train] ema`)
+//! and its update count (`u64`). The metrics rows are not repeated here (that
 //! made every checkpoint grow with the run): metrics.csv is written before the checkpoint, so it
 //! always holds at least `epochs_done` rows, and resuming cuts it back to exactly those.
 //! Parameters body: `config_hash u64`, then the parameters as above.
@@ -34,6 +35,8 @@ use crate::error::UsageError;
 
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
 pub const PARAMS_FILE: &str = "params.bin";
+/// The averaged parameters of `[train] ema`, in params.bin's format.
+pub const PARAMS_EMA_FILE: &str = "params_ema.bin";
 /// 2: the metrics rows left the checkpoint (they are read back from metrics.csv).
 /// 3: the checkpoint body ends with early stopping's state; version 2 files are still read.
 pub const FORMAT_VERSION: u32 = 3;
@@ -57,6 +60,9 @@ pub struct TrainState {
     pub early_stopping: Vec<f64>,
     /// Early stopping's best parameters so far (empty unless `restore_best`).
     pub best_params: Vec<f32>,
+    /// The EMA of the parameters (empty without `[train] ema`) and its update count.
+    pub ema: Vec<f32>,
+    pub ema_updates: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +118,8 @@ impl Checkpoint {
             w.f64(x);
         }
         w.f32s(&s.best_params);
+        w.f32s(&s.ema);
+        w.u64(s.ema_updates);
         container(CHECKPOINT_MAGIC, &w.0)
     }
 
@@ -127,12 +135,12 @@ impl Checkpoint {
         let n = r.len(8)?;
         let schedule = (0..n).map(|_| r.f64()).collect::<Result<_>>()?;
         // Version 2 ends here: it was written without early stopping.
-        let (early_stopping, best_params) = if r.0.is_empty() {
-            (Vec::new(), Vec::new())
+        let (early_stopping, best_params, ema, ema_updates) = if r.0.is_empty() {
+            (Vec::new(), Vec::new(), Vec::new(), 0)
         } else {
             let n = r.len(8)?;
             let counters = (0..n).map(|_| r.f64()).collect::<Result<_>>()?;
-            (counters, r.f32s()?)
+            (counters, r.f32s()?, r.f32s()?, r.u64()?)
         };
         r.end()?;
         Ok(Checkpoint {
@@ -146,6 +154,8 @@ impl Checkpoint {
                 schedule,
                 early_stopping,
                 best_params,
+                ema,
+                ema_updates,
             },
         })
     }
@@ -323,6 +333,8 @@ mod tests {
                 schedule: vec![0.01, f64::INFINITY, 3.0, 0.0],
                 early_stopping: vec![0.25, 1.0, 1.0, 0.0, -1.0],
                 best_params: vec![0.75, 2.0, -3.0],
+                ema: vec![0.5, -1.0, 0.25],
+                ema_updates: 7,
             },
         }
     }
@@ -332,9 +344,12 @@ mod tests {
         let mut c = sample();
         c.state.early_stopping.clear();
         c.state.best_params.clear();
+        c.state.ema.clear();
+        c.state.ema_updates = 0;
         let v3 = c.encode();
-        // Version 2's body is version 3's without the two empty trailing lists (2 × u64 0).
-        let body = &v3[HEADER..v3.len() - 4 - 16];
+        // Version 2's body is version 3's without the three empty trailing lists and the
+        // update count (4 × u64 0).
+        let body = &v3[HEADER..v3.len() - 4 - 32];
         let mut v2 = CHECKPOINT_MAGIC.to_vec();
         v2.extend_from_slice(&2u32.to_le_bytes());
         v2.extend_from_slice(&(body.len() as u64).to_le_bytes());

@@ -67,6 +67,9 @@ pub struct TrainConfig {
     /// Keras-style early stopping (see `early_stopping.rs`); absent = train every epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub early_stopping: Option<crate::early_stopping::EarlyStopping>,
+    /// The decay of an exponential moving average of the weights (see `ema.rs`); absent = none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema: Option<f64>,
 }
 
 fn default_epochs() -> usize {
@@ -83,6 +86,7 @@ impl Default for TrainConfig {
             batch_size: BatchSize::default(),
             shuffle: true,
             early_stopping: None,
+            ema: None,
         }
     }
 }

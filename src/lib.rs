@@ -10,6 +10,7 @@ pub mod compare;
 pub mod config;
 pub mod data;
 pub mod early_stopping;
+pub mod ema;
 pub mod error;
 pub mod interrupt;
 pub mod lrfind;

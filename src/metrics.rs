@@ -14,6 +14,10 @@ pub const COLUMNS: [&str; 8] = [
     "seconds",
 ];
 
+/// The columns a run with `[train] ema` adds after `seconds` (SPEC order: after `momentum` and
+/// `effective_lr`, which this run does not write).
+pub const EMA_COLUMNS: [&str; 2] = ["val_loss_ema", "val_accuracy_ema"];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochMetrics {
     /// 0-based.
@@ -30,6 +34,11 @@ pub struct EpochMetrics {
     pub grad_norm: f64,
     /// Wall time of the epoch's training steps, evaluation excluded.
     pub seconds: f64,
+    /// With `[train] ema`: the validation loss and accuracy of the averaged weights.
+    #[serde(default)]
+    pub val_loss_ema: Option<f64>,
+    #[serde(default)]
+    pub val_accuracy_ema: Option<f64>,
 }
 
 impl EpochMetrics {
@@ -44,6 +53,8 @@ impl EpochMetrics {
             "val_accuracy" => self.val_accuracy,
             "grad_norm" => Some(self.grad_norm),
             "seconds" => Some(self.seconds),
+            "val_loss_ema" => self.val_loss_ema,
+            "val_accuracy_ema" => self.val_accuracy_ema,
             _ => None,
         }
     }

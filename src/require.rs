@@ -100,6 +100,8 @@ mod tests {
             val_accuracy: Some(val_accuracy),
             grad_norm: 1.0,
             seconds: 0.1,
+            val_loss_ema: None,
+            val_accuracy_ema: None,
         }
     }
 

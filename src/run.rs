@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE};
+use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE};
 use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data;
 use crate::error::{self, UsageError};
@@ -82,7 +82,7 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         None => {
             let dir = RunDir::create(&opts.out, opts.force)?;
             // A replaced run's checkpoint and parameters must not outlive it (--force).
-            for stale in [CHECKPOINT_FILE, PARAMS_FILE] {
+            for stale in [CHECKPOINT_FILE, PARAMS_FILE, PARAMS_EMA_FILE] {
                 match std::fs::remove_file(dir.file(stale)) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                         return Err(anyhow::Error::new(e)
@@ -105,12 +105,16 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     }
     run_dir.write_atomic("config.toml", loaded.to_toml(&shape)?.as_bytes())?;
     let metrics_path = run_dir.file("metrics.csv");
+    let optional: &'static [&'static str] = match cfg.train.ema {
+        Some(_) => &crate::metrics::EMA_COLUMNS,
+        None => &[],
+    };
     let (writer, rows) = match &checkpoint {
         Some(c) => {
             let rows = checkpointed_rows(&metrics_path, c.state.epochs_done as usize)?;
-            (MetricsWriter::resume(&metrics_path, &rows)?, rows)
+            (MetricsWriter::resume(&metrics_path, &rows, optional)?, rows)
         }
-        None => (MetricsWriter::create(&metrics_path)?, Vec::new()),
+        None => (MetricsWriter::create(&metrics_path, optional)?, Vec::new()),
     };
     if resume {
         let done = trainer.epochs_done();
@@ -176,10 +180,18 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     match status {
         // The trainer may be partway into an abandoned epoch: keep the last complete one.
         Status::Interrupted => recorder.write_pending()?,
-        Status::Completed => run_dir.write_atomic(
-            PARAMS_FILE,
-            &checkpoint::encode_params(recorder.config_hash, trainer.network().params()),
-        )?,
+        Status::Completed => {
+            run_dir.write_atomic(
+                PARAMS_FILE,
+                &checkpoint::encode_params(recorder.config_hash, trainer.network().params()),
+            )?;
+            if let Some(ema) = trainer.ema_params() {
+                run_dir.write_atomic(
+                    PARAMS_EMA_FILE,
+                    &checkpoint::encode_params(recorder.config_hash, ema),
+                )?;
+            }
+        }
         _ => {}
     }
     let coefficients = trainer.network().linear_coefficients();

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::bail_usage;
-use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE};
+use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE};
 use crate::cli::EvalArgs;
 use crate::config::{self, RunConfig};
 use crate::data::{self, Batch, CsvSource, DataConfig, DataSource, Dataset, IdxSource};
@@ -28,7 +28,11 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     }
     let loaded = config::load(&config_path, &[])?;
     let cfg = &loaded.config;
-    let params = load_params(&args.run, cfg)?;
+    let params = if args.ema {
+        load_ema_params(&args.run, cfg)?
+    } else {
+        load_params(&args.run, cfg)?
+    };
     let data = eval_data(args, cfg).map_err(|e| loaded.usage(e))?;
     let task = cfg.model.task();
     let outputs = outputs_for(cfg, data.cols, params.len())?;
@@ -67,6 +71,39 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     line.push_str(&format!(",rows={}", data.rows));
     println!("{line}");
     Ok(())
+}
+
+/// The averaged parameters of `[train] ema` (`--ema`): params_ema.bin, else the checkpoint's
+/// average; a run without `[train] ema` is refused with a line saying so.
+fn load_ema_params(dir: &Path, cfg: &RunConfig) -> Result<Vec<f32>> {
+    if cfg.train.ema.is_none() {
+        bail_usage!(
+            "{}: --ema: the run has no averaged weights (its config has no train.ema)",
+            dir.display()
+        );
+    }
+    let (hash, params, file) = if dir.join(PARAMS_EMA_FILE).exists() {
+        let file = dir.join(PARAMS_EMA_FILE);
+        let (hash, params) = checkpoint::read_params(&file)?;
+        (hash, params, file)
+    } else if dir.join(CHECKPOINT_FILE).exists() {
+        let file = dir.join(CHECKPOINT_FILE);
+        let c = Checkpoint::read(&file)?;
+        (c.config_hash, c.state.ema, file)
+    } else {
+        bail_usage!(
+            "{}: no {PARAMS_EMA_FILE} or {CHECKPOINT_FILE} (the run has not finished an epoch)",
+            dir.display()
+        );
+    };
+    if hash != checkpoint::config_hash(cfg) {
+        bail_usage!(
+            "{}: belongs to another config than {} (was config.toml edited?)",
+            file.display(),
+            dir.join("config.toml").display()
+        );
+    }
+    Ok(params)
 }
 
 /// The final parameters, checked against the run's config.

@@ -60,6 +60,9 @@ pub fn preflight(loaded: &LoadedConfig, steps_per_epoch: Option<usize>) -> Resul
         // The parameter count does not matter to the checks.
         es.build(&shape, 0).map_err(|e| loaded.usage(e))?;
     }
+    if let Some(decay) = cfg.train.ema {
+        crate::ema::Ema::new(decay, 0).map_err(|e| loaded.usage(e))?;
+    }
     let warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
     Ok(Preflight {
         shape,

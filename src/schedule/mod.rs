@@ -518,6 +518,8 @@ pub(crate) mod testutil {
             val_accuracy: Some(0.5),
             grad_norm: 1.0,
             seconds: 0.0,
+            val_loss_ema: None,
+            val_accuracy_ema: None,
         }
     }
 }
