@@ -14,9 +14,19 @@ pub const COLUMNS: [&str; 8] = [
     "seconds",
 ];
 
-/// The columns a run with `[train] ema` adds after `seconds` (SPEC order: after `momentum` and
-/// `effective_lr`, which this run does not write).
+/// The columns a run with `[train] ema` adds after `seconds` (and after `momentum`).
 pub const EMA_COLUMNS: [&str; 2] = ["val_loss_ema", "val_accuracy_ema"];
+
+/// The columns after `seconds` of a run, in the SPEC's order: `momentum` when the schedule
+/// cycles it, then the EMA columns with `[train] ema`.
+pub fn optional_columns(momentum: bool, ema: bool) -> &'static [&'static str] {
+    match (momentum, ema) {
+        (false, false) => &[],
+        (true, false) => &["momentum"],
+        (false, true) => &EMA_COLUMNS,
+        (true, true) => &["momentum", "val_loss_ema", "val_accuracy_ema"],
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochMetrics {
@@ -34,6 +44,9 @@ pub struct EpochMetrics {
     pub grad_norm: f64,
     /// Wall time of the epoch's training steps, evaluation excluded.
     pub seconds: f64,
+    /// The momentum / beta1 of the epoch's first step, when the schedule cycles it.
+    #[serde(default)]
+    pub momentum: Option<f64>,
     /// With `[train] ema`: the validation loss and accuracy of the averaged weights.
     #[serde(default)]
     pub val_loss_ema: Option<f64>,
@@ -53,6 +66,7 @@ impl EpochMetrics {
             "val_accuracy" => self.val_accuracy,
             "grad_norm" => Some(self.grad_norm),
             "seconds" => Some(self.seconds),
+            "momentum" => self.momentum,
             "val_loss_ema" => self.val_loss_ema,
             "val_accuracy_ema" => self.val_accuracy_ema,
             _ => None,

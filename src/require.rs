@@ -100,6 +100,7 @@ mod tests {
             val_accuracy: Some(val_accuracy),
             grad_norm: 1.0,
             seconds: 0.1,
+            momentum: None,
             val_loss_ema: None,
             val_accuracy_ema: None,
         }

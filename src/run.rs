@@ -105,10 +105,8 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     }
     run_dir.write_atomic("config.toml", loaded.to_toml(&shape)?.as_bytes())?;
     let metrics_path = run_dir.file("metrics.csv");
-    let optional: &'static [&'static str] = match cfg.train.ema {
-        Some(_) => &crate::metrics::EMA_COLUMNS,
-        None => &[],
-    };
+    let optional =
+        crate::metrics::optional_columns(trainer.cycles_momentum(), cfg.train.ema.is_some());
     let (writer, rows) = match &checkpoint {
         Some(c) => {
             let rows = checkpointed_rows(&metrics_path, c.state.epochs_done as usize)?;

@@ -103,6 +103,12 @@ impl<'a> Trainer<'a> {
         let shape = run_shape(cfg, train.rows, splits.validation.is_some());
         let schedule = LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape)?;
         let optimizer = cfg.optimizer.build(net.num_params());
+        let mut optimizer = optimizer;
+        if let Some(m) = schedule.momentum(0, 0)
+            && !optimizer.set_momentum(m)
+        {
+            return Err(cycle_refused(cfg));
+        }
         let stopper = match &cfg.train.early_stopping {
             Some(es) => Some(es.build(&shape, net.num_params())?),
             None => None,
@@ -153,6 +159,11 @@ impl<'a> Trainer<'a> {
     /// The 0-based last epoch trained when early stopping ended the run.
     pub fn stopped_epoch(&self) -> Option<usize> {
         self.stopper.as_ref().and_then(EarlyStopper::stopped_epoch)
+    }
+
+    /// True when the schedule cycles the optimizer's momentum / beta1 (the `momentum` column).
+    pub fn cycles_momentum(&self) -> bool {
+        self.schedule.momentum(0, 0).is_some()
     }
 
     /// True when the config has `[train] early_stopping`.
@@ -336,11 +347,16 @@ impl<'a> Trainer<'a> {
         let mut norm_sum = 0.0;
         let mut steps = 0usize;
         let mut first_lr = None;
+        let mut first_momentum = None;
         let started = Instant::now();
         for i in 0..self.steps_per_epoch() {
             let step = self.step;
             let lr = self.schedule.rate(step, epoch);
             first_lr.get_or_insert(lr);
+            if let Some(m) = self.schedule.momentum(step, epoch) {
+                self.optimizer.set_momentum(m);
+                first_momentum.get_or_insert(m);
+            }
             let r = self.train_batch(i, lr);
             self.schedule.after_step(step, epoch, r.grad_norm);
             steps += 1;
@@ -382,6 +398,7 @@ impl<'a> Trainer<'a> {
             val_accuracy,
             grad_norm: norm_sum / steps.max(1) as f64,
             seconds,
+            momentum: first_momentum,
             val_loss_ema,
             val_accuracy_ema,
         };
@@ -426,6 +443,23 @@ impl<'a> Trainer<'a> {
         let n = data.rows.max(1) as f64;
         (loss_sum / n, correct as f64 / n)
     }
+}
+
+/// The error for a schedule that cycles momentum on an optimizer without one (Adagrad, or any
+/// whose `set_momentum` refuses): it names the key that turns cycling off.
+pub fn cycle_refused(cfg: &RunConfig) -> anyhow::Error {
+    // The `kind = "…"` name, as serde writes it.
+    let kind = serde_json::to_value(&cfg.optimizer.kind)
+        .ok()
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(String::from))
+        .unwrap_or_default();
+    crate::schedule::check::bad(
+        "schedule.cycle_momentum",
+        &format!(
+            "false for optimizer.kind = \"{kind}\", which has neither momentum nor beta1 to cycle"
+        ),
+        true,
+    )
 }
 
 fn largest(splits: &Splits) -> usize {

@@ -63,7 +63,19 @@ pub fn preflight(loaded: &LoadedConfig, steps_per_epoch: Option<usize>) -> Resul
     if let Some(decay) = cfg.train.ema {
         crate::ema::Ema::new(decay, 0).map_err(|e| loaded.usage(e))?;
     }
-    let warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
+    let mut warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
+    if let Some(m) = schedule.momentum(0, 0) {
+        let mut optimizer = cfg.optimizer.build(0);
+        let before = optimizer.momentum();
+        if !optimizer.set_momentum(m) {
+            return Err(loaded.usage(crate::train::cycle_refused(cfg)));
+        }
+        if before == Some(0.0) {
+            warnings.push(
+                "schedule.cycle_momentum = true (the default) cycles optimizer.momentum, which is 0: the optimizer becomes a momentum method, as in PyTorch; set schedule.cycle_momentum = false to keep it without".to_string(),
+            );
+        }
+    }
     Ok(Preflight {
         shape,
         schedule,

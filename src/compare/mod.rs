@@ -352,6 +352,7 @@ pub mod tests {
                     val_accuracy: Some(a),
                     grad_norm: 1.0,
                     seconds: 0.5,
+                    momentum: None,
                     val_loss_ema: None,
                     val_accuracy_ema: None,
                 })

@@ -129,6 +129,7 @@ mod tests {
             val_accuracy: None,
             grad_norm: 0.5,
             seconds: 0.125,
+            momentum: None,
             val_loss_ema: None,
             val_accuracy_ema: None,
         }

@@ -95,6 +95,7 @@ mod tests {
             val_accuracy: acc,
             grad_norm: 1.0,
             seconds: 0.0,
+            momentum: None,
             val_loss_ema: None,
             val_accuracy_ema: None,
         }

@@ -201,6 +201,11 @@ schedule_kinds! {
 pub trait Schedule: fmt::Debug + Send {
     /// The rate at t. Called every optimizer step: no allocation.
     fn lr(&self, lr0: f64, t: usize) -> f64;
+    /// The momentum (or Adam's beta1) at t for the kinds that cycle it (`one_cycle`, `cyclic`
+    /// with `cycle_momentum = true`); `None` leaves the optimizer's own. Called every step.
+    fn momentum(&self, _t: usize) -> Option<f64> {
+        None
+    }
     /// After each optimizer step in unit `t`, with that step's global gradient norm.
     fn observe_step(&mut self, _t: usize, _grad_norm: f64) {}
     /// After each epoch whose last step fell in unit `t` (so `t` is the epoch for unit = epoch).
@@ -348,6 +353,13 @@ impl LrSchedule {
         } else {
             self.inner.lr(self.lr0, t - self.warmup)
         }
+    }
+
+    /// The momentum / beta1 for global `step` in `epoch` when the schedule cycles it (during
+    /// warmup, its value at the schedule's t = 0); `None` when it does not.
+    pub fn momentum(&self, step: usize, epoch: usize) -> Option<f64> {
+        let t = self.t(step, epoch);
+        self.inner.momentum(t.saturating_sub(self.warmup))
     }
 
     /// What t counts.
@@ -518,6 +530,7 @@ pub(crate) mod testutil {
             val_accuracy: Some(0.5),
             grad_norm: 1.0,
             seconds: 0.0,
+            momentum: None,
             val_loss_ema: None,
             val_accuracy_ema: None,
         }
