@@ -218,7 +218,9 @@ impl LoadedConfig {
 
     /// `message` prefixed with the override to blame for it, or with this config file.
     fn blame(&self, message: &str) -> String {
-        let by = set::leading_path(message).and_then(|p| set::blame(&self.overrides, p));
+        let by = set::leading_path(message)
+            .and_then(|p| set::blame(&self.overrides, p))
+            .or_else(|| set::blame_file(&self.overrides, message));
         match by {
             Some(arg) => format!("{arg}: {message}"),
             None => format!("{}: {message}", self.path.display()),
@@ -285,7 +287,12 @@ pub fn load_with(path: &Path, overrides: &[Override]) -> Result<LoadedConfig> {
                             None => format!("{}: {key}: {message}", path.display()),
                         },
                     },
-                    None => format!("{}: {message}", path.display()),
+                    // Our own deserializers' messages start with their key (`train.batch_size: …`).
+                    None => match set::leading_path(&message).and_then(|p| set::blame(&applied, p))
+                    {
+                        Some(arg) => format!("{arg}: {message}"),
+                        None => format!("{}: {message}", path.display()),
+                    },
                 };
                 UsageError(located)
             })?;
@@ -420,7 +427,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 fn locate_error(message: &str, table: &toml::Table) -> Option<String> {
     if message.starts_with("invalid type") || message.starts_with("invalid value") {
         culprit(table).or_else(|| {
-            let found = found_value(&message)?;
+            let found = found_value(message)?;
             find_path(table, "", &|_, v| *v == found)
         })
     } else {

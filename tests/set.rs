@@ -228,3 +228,29 @@ fn an_error_in_the_file_still_names_its_line() {
     assert!(err.contains("c.toml: line "), "{err}");
     assert!(err.contains("optimizer.lr: invalid type"), "{err}");
 }
+
+#[test]
+fn a_custom_checked_value_and_a_missing_data_file_given_with_set_name_the_set() {
+    let (code, err) = error_of(STEP, &["--set", "train.batch_size=-3"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: --set train.batch_size=-3: train.batch_size: expected an integer ≥ 1 or \"full\", found -3"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "c.toml", &mnist_config(STEP));
+    let o = lrtrain()
+        .current_dir(dir.path())
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .args(["--set", "data.train_images=nope.gz"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr_of(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: --set data.train_images=nope.gz: ") && err.contains("nope.gz"),
+        "{err}"
+    );
+}

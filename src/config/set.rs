@@ -58,6 +58,9 @@ pub struct Applied {
     pub kept: Option<Vec<String>>,
     /// The note for stderr (a kind switch that dropped keys).
     pub note: Option<String>,
+    /// The file paths it set (data files, `output.dir`), absolute: errors about reading them
+    /// name no key, only the file.
+    pub files: Vec<String>,
 }
 
 impl Applied {
@@ -96,6 +99,15 @@ pub fn blame<'a>(applied: &'a [Applied], path: &str) -> Option<&'a str> {
         .iter()
         .rev()
         .find(|a| a.covers(path))
+        .map(|a| a.arg.as_str())
+}
+
+/// Of `applied`, the argument that set a file `message` names (`reading /abs/x.csv: …`).
+pub fn blame_file<'a>(applied: &'a [Applied], message: &str) -> Option<&'a str> {
+    applied
+        .iter()
+        .rev()
+        .find(|a| a.files.iter().any(|f| message.contains(f.as_str())))
         .map(|a| a.arg.as_str())
 }
 
@@ -159,6 +171,7 @@ pub fn apply(table: &mut toml::Table, ov: &Override, cwd: &Path) -> Result<Appli
     let segments = parse_path(key)?;
     let mut value = parse_value(value.trim())?;
     absolutize_paths(&segments, &mut value, cwd);
+    let files = file_paths(&segments, &value);
 
     let (last, parents) = segments
         .split_last()
@@ -174,6 +187,7 @@ pub fn apply(table: &mut toml::Table, ov: &Override, cwd: &Path) -> Result<Appli
         arg: ov.arg.clone(),
         kept: None,
         note: None,
+        files,
     };
     match last.index {
         Some(i) => {
@@ -230,12 +244,12 @@ fn step<'t>(
         },
     );
     *here = join(here, seg);
+    if seg.index.is_some() && !node.contains_key(seg.name) {
+        bail_usage!("{name_path}: not in the config (an index needs an existing array)");
+    }
     let entry = node
         .entry(seg.name.to_string())
-        .or_insert_with(|| match seg.index {
-            Some(_) => toml::Value::Array(Vec::new()),
-            None => toml::Value::Table(toml::Table::new()),
-        });
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
     let entry = match (seg.index, entry) {
         (None, v) => v,
         (Some(i), toml::Value::Array(items)) => {
@@ -341,6 +355,22 @@ fn absolutize_paths(segments: &[Segment], value: &mut toml::Value, cwd: &Path) {
         }
         (["output"], toml::Value::Table(t)) => super::absolutize(t.get_mut("dir"), cwd),
         _ => {}
+    }
+}
+
+/// The file paths (strings) among the path keys `value` sets at `segments`.
+fn file_paths(segments: &[Segment], value: &toml::Value) -> Vec<String> {
+    let names: Vec<&str> = segments.iter().map(|s| s.name).collect();
+    let text = |v: Option<&toml::Value>| v.and_then(|v| v.as_str()).map(String::from);
+    match (names.as_slice(), value) {
+        (["data", key], v) if data::PATH_KEYS.contains(key) => text(Some(v)).into_iter().collect(),
+        (["output", "dir"], v) => text(Some(v)).into_iter().collect(),
+        (["data"], toml::Value::Table(t)) => data::PATH_KEYS
+            .iter()
+            .filter_map(|k| text(t.get(*k)))
+            .collect(),
+        (["output"], toml::Value::Table(t)) => text(t.get("dir")).into_iter().collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -458,6 +488,11 @@ mod tests {
         );
         let e = set(&mut t, "model[0].x=1").unwrap_err();
         assert_eq!(e.to_string(), "model: not an array");
+        let e = set(&mut t, "train.stages[0].x=1").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "train.stages: not in the config (an index needs an existing array)"
+        );
         let e = set(&mut t, "model.hidden[x]=1").unwrap_err();
         assert!(
             e.to_string().starts_with("expected a dotted key path"),
@@ -486,18 +521,21 @@ mod tests {
                 arg: "--set optimizer.lr=x".into(),
                 kept: None,
                 note: None,
+                files: Vec::new(),
             },
             Applied {
                 path: "schedule.kind".into(),
                 arg: "--set schedule.kind=step".into(),
                 kept: Some(vec!["unit".into()]),
                 note: None,
+                files: Vec::new(),
             },
             Applied {
                 path: "schedule.phases[0]".into(),
                 arg: "--set schedule.phases[0]={}".into(),
                 kept: None,
                 note: None,
+                files: Vec::new(),
             },
         ];
         assert_eq!(
