@@ -15,9 +15,12 @@
 //! parameters (`u64 n, n × f32`), the optimizer's state buffers (`u64 count`, then each as
 //! `u64 n, n × f32`, in the order its `state_buffers` documents), the schedule's state (`u64 n,
 //! n × f64`: plateau counters, grad_norm history), then the optimizer's scalar state (`u64 n, n ×
-//! f64`: ASGD's η and μ, the schedule-free averaging weights, Prodigy's d; this last section came
-//! with 0.2 inside the same format version, and a body that ends before it, as 0.1 wrote them,
-//! reads as no scalars — which every optimizer of 0.1 had). The metrics rows are not repeated here (that
+//! f64`: ASGD's η and μ, the schedule-free averaging weights, Prodigy's d; added in 0.2 inside
+//! version 2, and a body that ends before it, as 0.1 wrote them, reads as no scalars — which
+//! every optimizer of 0.1 had), then (version 3) early stopping's counters
+//! (`u64 n, n × f64`, n = 0 without it) and best parameters (`u64 n, n × f32`, n = 0 unless
+//! `restore_best`), the EMA of the parameters (`u64 n, n × f32`, n = 0 without `[train] ema`)
+//! and its update count (`u64`). The metrics rows are not repeated here (that
 //! made every checkpoint grow with the run): metrics.csv is written before the checkpoint, so it
 //! always holds at least `epochs_done` rows, and resuming cuts it back to exactly those.
 //! Parameters body: `config_hash u64`, then the parameters as above.
@@ -35,8 +38,13 @@ use crate::error::UsageError;
 
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
 pub const PARAMS_FILE: &str = "params.bin";
+/// The averaged parameters of `[train] ema`, in params.bin's format.
+pub const PARAMS_EMA_FILE: &str = "params_ema.bin";
 /// 2: the metrics rows left the checkpoint (they are read back from metrics.csv).
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: the checkpoint body ends with early stopping's state; version 2 files are still read.
+pub const FORMAT_VERSION: u32 = 3;
+/// The oldest version this lrtrain reads.
+const OLDEST_VERSION: u32 = 2;
 const CHECKPOINT_MAGIC: &[u8; 8] = b"LRTRCKPT";
 const PARAMS_MAGIC: &[u8; 8] = b"LRTRPARM";
 const HEADER: usize = 8 + 4 + 8;
@@ -53,6 +61,13 @@ pub struct TrainState {
     pub schedule: Vec<f64>,
     /// The optimizer's scalar state (`Optimizer::scalar_state`).
     pub optimizer_scalars: Vec<f64>,
+    /// Early stopping's counters (empty without `[train] early_stopping`).
+    pub early_stopping: Vec<f64>,
+    /// Early stopping's best parameters so far (empty unless `restore_best`).
+    pub best_params: Vec<f32>,
+    /// The EMA of the parameters (empty without `[train] ema`) and its update count.
+    pub ema: Vec<f32>,
+    pub ema_updates: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +129,13 @@ impl Checkpoint {
         for &x in &s.optimizer_scalars {
             w.f64(x);
         }
+        w.u64(s.early_stopping.len() as u64);
+        for &x in &s.early_stopping {
+            w.f64(x);
+        }
+        w.f32s(&s.best_params);
+        w.f32s(&s.ema);
+        w.u64(s.ema_updates);
         container(CHECKPOINT_MAGIC, &w.0)
     }
 
@@ -135,6 +157,14 @@ impl Checkpoint {
             let n = r.len(8)?;
             (0..n).map(|_| r.f64()).collect::<Result<_>>()?
         };
+        // Version 2 ends here: it was written without early stopping or an EMA.
+        let (early_stopping, best_params, ema, ema_updates) = if r.0.is_empty() {
+            (Vec::new(), Vec::new(), Vec::new(), 0)
+        } else {
+            let n = r.len(8)?;
+            let counters = (0..n).map(|_| r.f64()).collect::<Result<_>>()?;
+            (counters, r.f32s()?, r.f32s()?, r.u64()?)
+        };
         r.end()?;
         Ok(Checkpoint {
             config_hash,
@@ -146,6 +176,10 @@ impl Checkpoint {
                 optimizer_buffers,
                 schedule,
                 optimizer_scalars,
+                early_stopping,
+                best_params,
+                ema,
+                ema_updates,
             },
         })
     }
@@ -221,9 +255,9 @@ fn open_container<'a>(magic: &[u8; 8], bytes: &'a [u8]) -> Result<&'a [u8]> {
         );
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
-    if version != FORMAT_VERSION {
+    if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
         bail!(
-            "format version {version}; this lrtrain reads version {FORMAT_VERSION} (written by another lrtrain version?)"
+            "format version {version}; this lrtrain reads versions {OLDEST_VERSION} to {FORMAT_VERSION} (written by another lrtrain version?)"
         );
     }
     let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap_or_default());
@@ -322,6 +356,10 @@ mod tests {
                 optimizer_buffers: vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]],
                 schedule: vec![0.01, f64::INFINITY, 3.0, 0.0],
                 optimizer_scalars: vec![0.1f32 as f64, 1.0 / 3.0],
+                early_stopping: vec![0.25, 1.0, 1.0, 0.0, -1.0],
+                best_params: vec![0.75, 2.0, -3.0],
+                ema: vec![0.5, -1.0, 0.25],
+                ema_updates: 7,
             },
         }
     }
@@ -347,6 +385,26 @@ mod tests {
         assert_eq!(old.config_hash, 7);
         assert_eq!(old.state.optimizer_scalars, Vec::<f64>::new());
         assert_eq!(old.state.schedule, s.schedule);
+    }
+
+    #[test]
+    fn a_version_2_checkpoint_is_still_read_without_early_stopping_state() {
+        let mut c = sample();
+        c.state.early_stopping.clear();
+        c.state.best_params.clear();
+        c.state.ema.clear();
+        c.state.ema_updates = 0;
+        let v3 = c.encode();
+        // Version 2's body is version 3's without the three empty trailing lists and the
+        // update count (4 × u64 0).
+        let body = &v3[HEADER..v3.len() - 4 - 32];
+        let mut v2 = CHECKPOINT_MAGIC.to_vec();
+        v2.extend_from_slice(&2u32.to_le_bytes());
+        v2.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        v2.extend_from_slice(body);
+        let crc = crc32fast::hash(&v2);
+        v2.extend_from_slice(&crc.to_le_bytes());
+        assert_eq!(Checkpoint::decode(&v2).unwrap(), c);
     }
 
     #[test]

@@ -275,4 +275,7 @@ pub struct EvalArgs {
     /// The CSV has no header row (--target is then a 0-based column index).
     #[arg(long, requires = "csv")]
     pub no_header: bool,
+    /// Evaluate the averaged weights of `[train] ema` (params_ema.bin) instead of the raw ones.
+    #[arg(long)]
+    pub ema: bool,
 }

@@ -65,6 +65,12 @@ pub struct TrainConfig {
     pub batch_size: BatchSize,
     #[serde(default = "default_true")]
     pub shuffle: bool,
+    /// Keras-style early stopping (see `early_stopping.rs`); absent = train every epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_stopping: Option<crate::early_stopping::EarlyStopping>,
+    /// The decay of an exponential moving average of the weights (see `ema.rs`); absent = none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema: Option<f64>,
 }
 
 fn default_epochs() -> usize {
@@ -80,6 +86,8 @@ impl Default for TrainConfig {
             epochs: default_epochs(),
             batch_size: BatchSize::default(),
             shuffle: true,
+            early_stopping: None,
+            ema: None,
         }
     }
 }

@@ -9,6 +9,8 @@ pub mod cmd;
 pub mod compare;
 pub mod config;
 pub mod data;
+pub mod early_stopping;
+pub mod ema;
 pub mod error;
 pub mod interrupt;
 pub mod lrfind;

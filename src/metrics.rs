@@ -14,8 +14,26 @@ pub const COLUMNS: [&str; 8] = [
     "seconds",
 ];
 
-/// The column after `seconds` that runs of learning-rate-free optimizers add.
+/// The columns after `seconds`, each only where it applies, always in this order (SPEC
+/// "Outputs of a run"): `momentum` (the schedule cycles it), `effective_lr` (learning-rate-free
+/// optimizers), `val_loss_ema` and `val_accuracy_ema` (`[train] ema`).
+pub const OPTIONAL_COLUMNS: [&str; 4] = ["momentum", "effective_lr", "val_loss_ema", "val_accuracy_ema"];
+
+/// The column after `seconds` (and `momentum`) that runs of learning-rate-free optimizers add.
 pub const EFFECTIVE_LR: &str = "effective_lr";
+
+/// The optional columns of a run, in the SPEC's order.
+pub fn optional_columns(momentum: bool, effective_lr: bool, ema: bool) -> Vec<&'static str> {
+    OPTIONAL_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| match *c {
+            "momentum" => momentum,
+            "effective_lr" => effective_lr,
+            _ => ema,
+        })
+        .collect()
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochMetrics {
@@ -33,6 +51,14 @@ pub struct EpochMetrics {
     pub grad_norm: f64,
     /// Wall time of the epoch's training steps, evaluation excluded.
     pub seconds: f64,
+    /// The momentum / beta1 of the epoch's first step, when the schedule cycles it.
+    #[serde(default)]
+    pub momentum: Option<f64>,
+    /// With `[train] ema`: the validation loss and accuracy of the averaged weights.
+    #[serde(default)]
+    pub val_loss_ema: Option<f64>,
+    #[serde(default)]
+    pub val_accuracy_ema: Option<f64>,
     /// Learning-rate-free optimizers (Prodigy): the mean over the epoch's steps of the rate each
     /// step applied; the column `effective_lr` exists only for them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,6 +77,9 @@ impl EpochMetrics {
             "val_accuracy" => self.val_accuracy,
             "grad_norm" => Some(self.grad_norm),
             "seconds" => Some(self.seconds),
+            "momentum" => self.momentum,
+            "val_loss_ema" => self.val_loss_ema,
+            "val_accuracy_ema" => self.val_accuracy_ema,
             "effective_lr" => self.effective_lr,
             _ => None,
         }

@@ -208,6 +208,9 @@ mod tests {
             grad_norm: 1.0,
             seconds: 0.25,
             effective_lr: None,
+            momentum: None,
+            val_loss_ema: None,
+            val_accuracy_ema: None,
         }
     }
 

@@ -101,6 +101,9 @@ mod tests {
             grad_norm: 1.0,
             seconds: 0.1,
             effective_lr: None,
+            momentum: None,
+            val_loss_ema: None,
+            val_accuracy_ema: None,
         }
     }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE};
+use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE};
 use crate::config::{self, CheckpointPolicy, LoadedConfig, RunConfig};
 use crate::data;
 use crate::data::tabular::PREPROCESSING_FILE;
@@ -91,7 +91,7 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         None => {
             let dir = RunDir::create(&opts.out, opts.force)?;
             // A replaced run's checkpoint and parameters must not outlive it (--force).
-            for stale in [CHECKPOINT_FILE, PARAMS_FILE, PREPROCESSING_FILE] {
+            for stale in [CHECKPOINT_FILE, PARAMS_FILE, PARAMS_EMA_FILE, PREPROCESSING_FILE] {
                 match std::fs::remove_file(dir.file(stale)) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                         return Err(anyhow::Error::new(e)
@@ -138,13 +138,18 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         run_dir.write_atomic(PREPROCESSING_FILE, json.as_bytes())?;
     }
     let metrics_path = run_dir.file("metrics.csv");
-    let lr_free = cfg.optimizer.learning_rate_free();
+    let optional =
+        crate::metrics::optional_columns(
+            trainer.cycles_momentum(),
+            cfg.optimizer.learning_rate_free(),
+            cfg.train.ema.is_some(),
+        );
     let (writer, rows) = match &checkpoint {
         Some(c) => {
             let rows = checkpointed_rows(&metrics_path, c.state.epochs_done as usize)?;
-            (MetricsWriter::resume(&metrics_path, &rows, lr_free)?, rows)
+            (MetricsWriter::resume(&metrics_path, &rows, &optional)?, rows)
         }
-        None => (MetricsWriter::create(&metrics_path, lr_free)?, Vec::new()),
+        None => (MetricsWriter::create(&metrics_path, &optional)?, Vec::new()),
     };
     if resume {
         let done = trainer.epochs_done();
@@ -187,12 +192,30 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         pending: None,
         summary_written: Instant::now(),
         crash_before_rename: std::env::var(CRASH_HOOK).ok().and_then(|v| v.parse().ok()),
+        early_stop: trainer.early_stopping().then(|| trainer.stopped_epoch()),
     };
     recorder.write_summary(Status::Running, trainer.steps_done(), None)?;
 
     let result = trainer.run(cfg.train.epochs, &mut recorder);
     // What is kept and reported: the optimizer's evaluation point (schedule-free: the average x).
     let final_params = trainer.eval_params();
+    if trainer.early_stopping() {
+        recorder.early_stop = Some(trainer.stopped_epoch());
+    }
+    if let (Some(epoch), Some(es)) = (trainer.stopped_epoch(), &cfg.train.early_stopping) {
+        recorder.progress.note(&format!(
+            "early stopping: {} did not improve for {} epoch(s); stopped after epoch {}/{}{}",
+            es.monitor,
+            es.patience.max(1),
+            epoch + 1,
+            cfg.train.epochs,
+            if es.restore_best {
+                ", the best epoch's parameters restored"
+            } else {
+                ""
+            }
+        ));
+    }
     recorder.progress.finish(match result {
         Ok(()) => Ending::Completed,
         Err(_) => Ending::Stopped,
@@ -208,10 +231,18 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     match status {
         // The trainer may be partway into an abandoned epoch: keep the last complete one.
         Status::Interrupted => recorder.write_pending()?,
-        Status::Completed => run_dir.write_atomic(
-            PARAMS_FILE,
-            &checkpoint::encode_params(recorder.config_hash, &final_params),
-        )?,
+        Status::Completed => {
+            run_dir.write_atomic(
+                PARAMS_FILE,
+                &checkpoint::encode_params(recorder.config_hash, &final_params),
+            )?;
+            if let Some(ema) = trainer.ema_params() {
+                run_dir.write_atomic(
+                    PARAMS_EMA_FILE,
+                    &checkpoint::encode_params(recorder.config_hash, ema),
+                )?;
+            }
+        }
         _ => {}
     }
     let coefficients = trainer.network().linear_coefficients_at(&final_params);
@@ -438,6 +469,8 @@ struct Recorder<'a> {
     /// When the running summary was last rewritten (see `on_epoch`).
     summary_written: Instant,
     crash_before_rename: Option<usize>,
+    /// `Some(stopped epoch or None)` with `[train] early_stopping`, for summary.json.
+    early_stop: Option<Option<usize>>,
 }
 
 impl Recorder<'_> {
@@ -491,6 +524,8 @@ impl Recorder<'_> {
             weights,
             bias,
             classes: self.classes.clone(),
+            stopped_early: self.early_stop.map(|e| e.is_some()),
+            stopped_epoch: self.early_stop.flatten(),
             config: self.loaded.config.clone(),
         };
         let json = serde_json::to_string_pretty(&summary)?;
@@ -523,7 +558,7 @@ impl Observer for Recorder<'_> {
         }
         .encode();
         self.io_time += started.elapsed();
-        if due {
+        if due || trainer.stopped_epoch().is_some() {
             self.pending = None;
             self.write_checkpoint(done, &bytes)
         } else {

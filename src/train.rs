@@ -9,6 +9,8 @@ use rand::seq::SliceRandom;
 use crate::checkpoint::TrainState;
 use crate::config::RunConfig;
 use crate::data::{Batch, Dataset, Splits};
+use crate::early_stopping::EarlyStopper;
+use crate::ema::Ema;
 use crate::error::{Diverged, Interrupted};
 use crate::metrics::EpochMetrics;
 use crate::model::{Network, TaskKind};
@@ -71,6 +73,10 @@ pub struct Trainer<'a> {
     step: usize,
     /// Epochs finished (where `run` starts: > 0 after `restore`).
     epochs_done: usize,
+    /// `[train] early_stopping`, when set.
+    stopper: Option<EarlyStopper>,
+    /// `[train] ema`, when set: the average of the parameters, updated after every step.
+    ema: Option<Ema>,
 }
 
 /// The run's shape as the schedule needs it, from the config and the data.
@@ -102,6 +108,20 @@ impl<'a> Trainer<'a> {
         shape.classification = splits.task == TaskKind::Classification;
         let schedule = LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape)?;
         let optimizer = cfg.optimizer.build(&net.layout());
+        let mut optimizer = optimizer;
+        if let Some(m) = schedule.momentum(0, 0)
+            && !optimizer.set_momentum(m)
+        {
+            return Err(cycle_refused(cfg));
+        }
+        let stopper = match &cfg.train.early_stopping {
+            Some(es) => Some(es.build(&shape, net.num_params())?),
+            None => None,
+        };
+        let ema = match cfg.train.ema {
+            Some(decay) => Some(Ema::new(decay, net.num_params())?),
+            None => None,
+        };
         let eval_rows = splits
             .validation
             .as_ref()
@@ -125,6 +145,8 @@ impl<'a> Trainer<'a> {
             clip_norm: cfg.optimizer.clip_norm,
             step: 0,
             epochs_done: 0,
+            stopper,
+            ema,
         })
     }
 
@@ -138,6 +160,21 @@ impl<'a> Trainer<'a> {
 
     pub fn epochs_done(&self) -> usize {
         self.epochs_done
+    }
+
+    /// The 0-based last epoch trained when early stopping ended the run.
+    pub fn stopped_epoch(&self) -> Option<usize> {
+        self.stopper.as_ref().and_then(EarlyStopper::stopped_epoch)
+    }
+
+    /// True when the schedule cycles the optimizer's momentum / beta1 (the `momentum` column).
+    pub fn cycles_momentum(&self) -> bool {
+        self.schedule.momentum(0, 0).is_some()
+    }
+
+    /// True when the config has `[train] early_stopping`.
+    pub fn early_stopping(&self) -> bool {
+        self.stopper.is_some()
     }
 
     /// Everything that changes while training, at an epoch boundary (for a checkpoint).
@@ -155,6 +192,19 @@ impl<'a> Trainer<'a> {
                 .collect(),
             schedule: self.schedule.state(),
             optimizer_scalars: self.optimizer.scalar_state(),
+            early_stopping: self
+                .stopper
+                .as_ref()
+                .map_or(Vec::new(), EarlyStopper::state),
+            best_params: self
+                .stopper
+                .as_ref()
+                .map_or(Vec::new(), |s| s.best_params().to_vec()),
+            ema: self
+                .ema
+                .as_ref()
+                .map_or(Vec::new(), |e| e.average().to_vec()),
+            ema_updates: self.ema.as_ref().map_or(0, Ema::updates),
         }
     }
 
@@ -195,6 +245,22 @@ impl<'a> Trainer<'a> {
         }
         self.optimizer.set_scalar_state(&s.optimizer_scalars);
         self.schedule.restore(&s.schedule)?;
+        match &mut self.stopper {
+            Some(stopper) => stopper.restore(&s.early_stopping, &s.best_params)?,
+            None if !s.early_stopping.is_empty() => {
+                anyhow::bail!("the checkpoint holds early-stopping state; this config has none")
+            }
+            None => {}
+        }
+        match &mut self.ema {
+            Some(ema) => ema.restore(&s.ema, s.ema_updates)?,
+            None if !s.ema.is_empty() => {
+                anyhow::bail!(
+                    "the checkpoint holds an EMA of the weights; this config has no train.ema"
+                )
+            }
+            None => {}
+        }
         self.optimizer.set_step_count(s.optimizer_steps);
         self.net.params_mut().copy_from_slice(&s.params);
         self.step = s.step as usize;
@@ -208,6 +274,9 @@ impl<'a> Trainer<'a> {
     /// handed on, so the CSV shows where it happened), and with `Interrupted` when asked to.
     pub fn run(&mut self, epochs: usize, observer: &mut dyn Observer) -> Result<()> {
         for epoch in self.epochs_done..epochs {
+            if self.stopped_epoch().is_some() {
+                break;
+            }
             let Some(metrics) = self.train_epoch(epoch, observer)? else {
                 return Err(Interrupted.into());
             };
@@ -219,6 +288,10 @@ impl<'a> Trainer<'a> {
                     message: format!("the training loss became {}", metrics.loss),
                 }
                 .into());
+            }
+            if let Some(stopper) = &mut self.stopper {
+                // With restore_best, a stop puts the best epoch's parameters back here.
+                stopper.after_epoch(&metrics, self.net.params_mut());
             }
             self.epochs_done = epoch + 1;
             observer.on_epoch_end(self)?;
@@ -270,6 +343,9 @@ impl<'a> Trainer<'a> {
         }
         self.optimizer
             .step(self.net.params_mut(), &self.grads, lr as f32);
+        if let Some(ema) = &mut self.ema {
+            ema.update(self.net.params());
+        }
         self.step += 1;
         StepResult {
             loss: r.loss,
@@ -293,11 +369,16 @@ impl<'a> Trainer<'a> {
         let mut effective_lr_sum = 0.0;
         let mut steps = 0usize;
         let mut first_lr = None;
+        let mut first_momentum = None;
         let started = Instant::now();
         for i in 0..self.steps_per_epoch() {
             let step = self.step;
             let lr = self.schedule.rate(step, epoch);
             first_lr.get_or_insert(lr);
+            if let Some(m) = self.schedule.momentum(step, epoch) {
+                self.optimizer.set_momentum(m);
+                first_momentum.get_or_insert(m);
+            }
             let r = self.train_batch(i, lr);
             self.schedule.after_step(step, epoch, r.grad_norm);
             steps += 1;
@@ -324,6 +405,13 @@ impl<'a> Trainer<'a> {
             }
             None => (None, None),
         };
+        let (val_loss_ema, val_accuracy_ema) = match self.validation {
+            Some(v) if self.ema.is_some() => {
+                let (l, a) = self.evaluate_ema(v);
+                (Some(l), classification.then_some(a))
+            }
+            _ => (None, None),
+        };
         let metrics = EpochMetrics {
             epoch,
             lr: first_lr.unwrap_or(0.0),
@@ -337,6 +425,9 @@ impl<'a> Trainer<'a> {
                 .optimizer
                 .effective_lr()
                 .map(|_| effective_lr_sum / steps.max(1) as f64),
+            momentum: first_momentum,
+            val_loss_ema,
+            val_accuracy_ema,
         };
         self.schedule.after_epoch(&metrics);
         Ok(Some(metrics))
@@ -355,6 +446,24 @@ impl<'a> Trainer<'a> {
         let result = self.evaluate(data);
         self.net.params_mut().swap_with_slice(&mut self.eval_swap);
         result
+    }
+
+    /// [`Trainer::evaluate`] with the averaged weights swapped in for the raw ones (and back: a
+    /// swap of equal-length slices, no allocation). `data`'s loss and accuracy under the EMA.
+    fn evaluate_ema(&mut self, data: &Dataset) -> (f64, f64) {
+        let Some(mut ema) = self.ema.take() else {
+            return self.evaluate(data);
+        };
+        self.net.params_mut().swap_with_slice(ema.average_mut());
+        let out = self.evaluate(data);
+        self.net.params_mut().swap_with_slice(ema.average_mut());
+        self.ema = Some(ema);
+        out
+    }
+
+    /// The averaged weights of `[train] ema` (for params_ema.bin); `None` without it.
+    pub fn ema_params(&self) -> Option<&[f32]> {
+        self.ema.as_ref().map(Ema::average)
     }
 
     /// Mean loss and accuracy over a whole dataset, in chunks the workspace holds.
@@ -376,6 +485,23 @@ impl<'a> Trainer<'a> {
         let n = data.rows.max(1) as f64;
         (loss_sum / n, correct as f64 / n)
     }
+}
+
+/// The error for a schedule that cycles momentum on an optimizer without one (Adagrad, or any
+/// whose `set_momentum` refuses): it names the key that turns cycling off.
+pub fn cycle_refused(cfg: &RunConfig) -> anyhow::Error {
+    // The `kind = "…"` name, as serde writes it.
+    let kind = serde_json::to_value(&cfg.optimizer.kind)
+        .ok()
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(String::from))
+        .unwrap_or_default();
+    crate::schedule::check::bad(
+        "schedule.cycle_momentum",
+        &format!(
+            "false for optimizer.kind = \"{kind}\", which has neither momentum nor beta1 to cycle"
+        ),
+        true,
+    )
 }
 
 fn largest(splits: &Splits) -> usize {

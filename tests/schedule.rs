@@ -242,7 +242,7 @@ fn a_one_cycle_schedule_matches_pytorch_one_cycle_lr() {
     // 0.3 · 30 − 1 = 8 (initial → 0.1), phase 2 at 29 (0.1 → min), both cosine:
     // end + (start − end)/2 · (1 + cos(π · pct)).
     let o = preview(
-        "[optimizer]\nkind = \"sgd\"\nlr = 0.1\n[schedule]\nkind = \"one_cycle\"\ntotal = 30\n",
+        "[optimizer]\nkind = \"sgd\"\nlr = 0.1\n[schedule]\nkind = \"one_cycle\"\ntotal = 30\ncycle_momentum = false\n",
         3,
         10,
         &[],

@@ -11,7 +11,9 @@ use anyhow::Result;
 
 use super::trained::{CHUNK, Trained};
 use crate::bail_usage;
-use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE, TrainState};
+use crate::checkpoint::{
+    self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE, TrainState,
+};
 use crate::cli::EvalArgs;
 use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data::tabular::MissingPolicy;
@@ -26,7 +28,11 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     if matches!(cfg.data.source, DataSource::Csv(_)) {
         return run_tabular(args);
     }
-    let params = load_params(&args.run, &loaded)?;
+    let params = if args.ema {
+        load_ema_params(&args.run, &loaded)?
+    } else {
+        load_params(&args.run, &loaded)?
+    };
     let data = eval_data(args, cfg).map_err(|e| loaded.usage(e))?;
     let task = cfg.model.task();
     let outputs = outputs_for(cfg, data.cols, params.len())?;
@@ -124,6 +130,40 @@ fn run_tabular(args: &EvalArgs) -> Result<()> {
     let mut net = t.network(data.rows)?;
     println!("{}", score(&mut net, &data, t.task));
     Ok(())
+}
+
+/// The averaged parameters of `[train] ema` (`--ema`): params_ema.bin, else the checkpoint's
+/// average; a run without `[train] ema` is refused with a line saying so.
+fn load_ema_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
+    let cfg = &loaded.config;
+    if cfg.train.ema.is_none() {
+        bail_usage!(
+            "{}: --ema: the run has no averaged weights (its config has no train.ema)",
+            dir.display()
+        );
+    }
+    let (hash, params, file) = if dir.join(PARAMS_EMA_FILE).exists() {
+        let file = dir.join(PARAMS_EMA_FILE);
+        let (hash, params) = checkpoint::read_params(&file)?;
+        (hash, params, file)
+    } else if dir.join(CHECKPOINT_FILE).exists() {
+        let file = dir.join(CHECKPOINT_FILE);
+        let c = Checkpoint::read(&file)?;
+        (c.config_hash, c.state.ema, file)
+    } else {
+        bail_usage!(
+            "{}: no {PARAMS_EMA_FILE} or {CHECKPOINT_FILE} (the run has not finished an epoch)",
+            dir.display()
+        );
+    };
+    if !checkpoint::belongs_to(hash, loaded) {
+        bail_usage!(
+            "{}: belongs to another config than {} (was config.toml edited?)",
+            file.display(),
+            dir.join("config.toml").display()
+        );
+    }
+    Ok(params)
 }
 
 /// The final parameters, checked against the run's config.

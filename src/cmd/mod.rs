@@ -100,7 +100,26 @@ fn with_schedule(loaded: &LoadedConfig, mut shape: RunShape) -> Result<Preflight
     }
     let lr0 = cfg.optimizer.lr0();
     let schedule = LrSchedule::new(&cfg.schedule, lr0, &shape).map_err(|e| loaded.usage(e))?;
+    if let Some(es) = &cfg.train.early_stopping {
+        // The parameter count does not matter to the checks.
+        es.build(&shape, 0).map_err(|e| loaded.usage(e))?;
+    }
+    if let Some(decay) = cfg.train.ema {
+        crate::ema::Ema::new(decay, 0).map_err(|e| loaded.usage(e))?;
+    }
     let mut warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
+    if let Some(m) = schedule.momentum(0, 0) {
+        let mut optimizer = cfg.optimizer.build(&crate::optim::Layout::flat(0));
+        let before = optimizer.momentum();
+        if !optimizer.set_momentum(m) {
+            return Err(loaded.usage(crate::train::cycle_refused(cfg)));
+        }
+        if before == Some(0.0) {
+            warnings.push(
+                "schedule.cycle_momentum = true (the default) cycles optimizer.momentum, which is 0: the optimizer becomes a momentum method, as in PyTorch; set schedule.cycle_momentum = false to keep it without".to_string(),
+            );
+        }
+    }
     warnings.extend(tabular_warnings);
 
     Ok(Preflight {

@@ -354,6 +354,9 @@ pub mod tests {
                     grad_norm: 1.0,
                     seconds: 0.5,
                     effective_lr: None,
+                    momentum: None,
+                    val_loss_ema: None,
+                    val_accuracy_ema: None,
                 })
                 .collect(),
         }

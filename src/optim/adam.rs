@@ -240,6 +240,17 @@ impl Optimizer for Adam {
         }
     }
 
+    /// Adam's beta1 (PyTorch's cyclers write `betas[0]`); bias correction then uses the
+    /// current beta1, as PyTorch's does.
+    fn set_momentum(&mut self, momentum: f64) -> bool {
+        self.p.beta1 = momentum;
+        true
+    }
+
+    fn momentum(&self) -> Option<f64> {
+        Some(self.p.beta1)
+    }
+
     fn step_count(&self) -> u64 {
         self.steps
     }

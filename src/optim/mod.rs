@@ -100,6 +100,20 @@ pub trait Optimizer: Send {
     fn effective_lr(&self) -> Option<f64> {
         None
     }
+
+    /// Sets the momentum (SGD, RMSprop) or beta1 (Adam family) for the next steps, as PyTorch's
+    /// `OneCycleLR` / `CyclicLR` with `cycle_momentum=True` write it into the param group. Called
+    /// once before training (a momentum of 0 then gains its buffer, as it does in PyTorch) and
+    /// then before every step, without allocating. False, changing nothing, for an optimizer
+    /// with neither (the default: Adagrad, and any optimizer that does not implement it).
+    fn set_momentum(&mut self, _momentum: f64) -> bool {
+        false
+    }
+
+    /// The momentum or beta1 that [`Optimizer::set_momentum`] replaces; `None` without one.
+    fn momentum(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// What every kind's config struct provides, so that `OptimizerConfig` never matches on kinds.

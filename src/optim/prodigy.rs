@@ -167,6 +167,21 @@ pub struct Prodigy {
 }
 
 impl Optimizer for Prodigy {
+    /// beta1, which `one_cycle` / `cyclic` cycle (PyTorch's cyclers write `betas[0]`; the
+    /// reference reads the group's betas at every step). Refused when the run started with
+    /// beta1 = 0, which keeps no first-moment buffer.
+    fn set_momentum(&mut self, momentum: f64) -> bool {
+        if self.exp_avg.is_empty() && !self.p0.is_empty() {
+            return false;
+        }
+        self.cfg.beta1 = momentum;
+        true
+    }
+
+    fn momentum(&self) -> Option<f64> {
+        Some(self.cfg.beta1)
+    }
+
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
         assert_eq!(
             params.len(),

@@ -89,6 +89,17 @@ pub struct RAdam {
 }
 
 impl Optimizer for RAdam {
+    /// beta1, which `one_cycle` / `cyclic` cycle (PyTorch's cyclers write `betas[0]`, which
+    /// the update reads at every step).
+    fn set_momentum(&mut self, momentum: f64) -> bool {
+        self.cfg.beta1 = momentum;
+        true
+    }
+
+    fn momentum(&self) -> Option<f64> {
+        Some(self.cfg.beta1)
+    }
+
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
         assert_eq!(
             params.len(),

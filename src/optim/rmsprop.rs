@@ -80,6 +80,8 @@ pub struct RmsProp {
     /// Empty unless centered.
     grad_avg: Vec<f32>,
     steps: u64,
+    /// The number of parameters, to size `momentum_buffer` when a cycled momentum turns it on.
+    len: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -113,6 +115,7 @@ impl RmsProp {
             momentum_buffer: sized(cfg.momentum > 0.0),
             grad_avg: sized(cfg.centered),
             steps: 0,
+            len: num_params,
         }
     }
 }
@@ -160,6 +163,19 @@ impl Optimizer for RmsProp {
             (true, true, false) => update::<true, true, false>(s),
             (true, true, true) => update::<true, true, true>(s),
         }
+    }
+
+    fn set_momentum(&mut self, momentum: f64) -> bool {
+        self.k.momentum = momentum as f32;
+        if self.momentum_buffer.is_empty() && momentum > 0.0 {
+            // Only on the call before training: afterwards the buffer exists.
+            self.momentum_buffer = vec![0.0; self.len];
+        }
+        true
+    }
+
+    fn momentum(&self) -> Option<f64> {
+        Some(f64::from(self.k.momentum))
     }
 
     fn step_count(&self) -> u64 {

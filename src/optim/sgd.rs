@@ -74,6 +74,8 @@ pub struct Sgd {
     /// Empty when momentum is 0.
     buf: Vec<f32>,
     steps: u64,
+    /// The number of parameters, to size `buf` when a cycled momentum turns it on.
+    len: usize,
 }
 
 impl Sgd {
@@ -90,6 +92,7 @@ impl Sgd {
                 Vec::new()
             },
             steps: 0,
+            len: num_params,
         }
     }
 }
@@ -124,6 +127,19 @@ impl Optimizer for Sgd {
                 (true, true) => with_momentum::<true, true>(params, grads, buf, first, k),
             }
         }
+    }
+
+    fn set_momentum(&mut self, momentum: f64) -> bool {
+        self.momentum = momentum as f32;
+        if self.buf.is_empty() && momentum != 0.0 {
+            // Only on the call before training: afterwards the buffer exists.
+            self.buf = vec![0.0; self.len];
+        }
+        true
+    }
+
+    fn momentum(&self) -> Option<f64> {
+        Some(f64::from(self.momentum))
     }
 
     fn step_count(&self) -> u64 {

@@ -6,35 +6,45 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::format_number;
-use crate::metrics::{COLUMNS, EFFECTIVE_LR, EpochMetrics};
+use crate::metrics::{COLUMNS, EpochMetrics};
 
 pub struct MetricsWriter {
     out: csv::Writer<File>,
     path: PathBuf,
+    /// The columns after `seconds` this run writes (`val_loss_ema`, … ; see `metrics.rs`).
+    optional: Vec<&'static str>,
 }
 
 impl MetricsWriter {
-    /// Creates (truncates) the file and writes the header: [`COLUMNS`], then `effective_lr` when
-    /// `effective_lr` (runs of learning-rate-free optimizers).
-    pub fn create(path: &Path, effective_lr: bool) -> Result<MetricsWriter> {
+    /// Creates (truncates) the file and writes the header.
+    pub fn create(path: &Path, optional: &[&'static str]) -> Result<MetricsWriter> {
         let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
         let mut w = MetricsWriter {
             out: csv::Writer::from_writer(file),
             path: path.to_path_buf(),
+            optional: optional.to_vec(),
         };
-        w.write_record(header(effective_lr))?;
+        w.write_record(
+            COLUMNS
+                .iter()
+                .chain(optional)
+                .map(|c| c.to_string())
+                .collect(),
+        )?;
         Ok(w)
     }
 
-    /// For a resumed run: replaces the file (temporary file and rename) by the header and
-    /// `rows`, the checkpoint's, dropping any row written after it; then appends.
     /// Rewrites the file to hold exactly `rows` (a resumed run's checkpointed epochs), then
     /// appends.
-    pub fn resume(path: &Path, rows: &[EpochMetrics], effective_lr: bool) -> Result<MetricsWriter> {
+    pub fn resume(
+        path: &Path,
+        rows: &[EpochMetrics],
+        optional: &[&'static str],
+    ) -> Result<MetricsWriter> {
         let mut text = csv::Writer::from_writer(Vec::new());
-        text.write_record(header(effective_lr))?;
+        text.write_record(COLUMNS.iter().chain(optional))?;
         for m in rows {
-            text.write_record(row(m))?;
+            text.write_record(fields_with(m, optional))?;
         }
         let bytes = text.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
         super::write_atomic(path, &bytes)?;
@@ -45,11 +55,12 @@ impl MetricsWriter {
         Ok(MetricsWriter {
             out: csv::Writer::from_writer(file),
             path: path.to_path_buf(),
+            optional: optional.to_vec(),
         })
     }
 
     pub fn write(&mut self, m: &EpochMetrics) -> Result<()> {
-        self.write_record(row(m))
+        self.write_record(fields_with(m, &self.optional))
     }
 
     fn write_record(&mut self, fields: Vec<String>) -> Result<()> {
@@ -81,21 +92,11 @@ pub fn read_rows(path: &Path) -> Result<Vec<EpochMetrics>> {
         .collect()
 }
 
-fn header(effective_lr: bool) -> Vec<String> {
-    let mut h: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
-    if effective_lr {
-        h.push(EFFECTIVE_LR.to_string());
-    }
-    h
-}
-
-/// A metrics.csv row: [`fields`], then `effective_lr` where the run has it.
-fn row(m: &EpochMetrics) -> Vec<String> {
-    let mut r = fields(m);
-    if m.effective_lr.is_some() {
-        r.push(format_number(m.effective_lr));
-    }
-    r
+/// One row's fields in `COLUMNS` order, then the `optional` columns named.
+pub fn fields_with(m: &EpochMetrics, optional: &[&str]) -> Vec<String> {
+    let mut out = fields(m);
+    out.extend(optional.iter().map(|c| format_number(m.get(c))));
+    out
 }
 
 /// One row's fields in `COLUMNS` order.
@@ -116,9 +117,8 @@ pub fn fields(m: &EpochMetrics) -> Vec<String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_regression_row_leaves_the_accuracy_columns_empty() {
-        let m = EpochMetrics {
+    fn row() -> EpochMetrics {
+        EpochMetrics {
             epoch: 3,
             lr: 0.01,
             loss: 1.5,
@@ -128,15 +128,40 @@ mod tests {
             grad_norm: 0.5,
             seconds: 0.125,
             effective_lr: None,
-        };
+            momentum: None,
+            val_loss_ema: None,
+            val_accuracy_ema: None,
+        }
+    }
+
+    #[test]
+    fn a_regression_row_leaves_the_accuracy_columns_empty() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("metrics.csv");
-        let mut w = MetricsWriter::create(&path, false).unwrap();
-        w.write(&m).unwrap();
+        let mut w = MetricsWriter::create(&path, &[]).unwrap();
+        w.write(&row()).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             text,
             "epoch,lr,loss,accuracy,val_loss,val_accuracy,grad_norm,seconds\n3,0.01,1.5,,2.25,,0.5,0.125\n"
         );
+    }
+
+    #[test]
+    fn the_ema_columns_follow_seconds_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metrics.csv");
+        let mut w = MetricsWriter::create(&path, &["val_loss_ema", "val_accuracy_ema"]).unwrap();
+        let m = EpochMetrics {
+            val_loss_ema: Some(2.5),
+            ..row()
+        };
+        w.write(&m).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "epoch,lr,loss,accuracy,val_loss,val_accuracy,grad_norm,seconds,val_loss_ema,val_accuracy_ema\n3,0.01,1.5,,2.25,,0.5,0.125,2.5,\n"
+        );
+        assert_eq!(read_rows(&path).unwrap(), vec![m]);
     }
 }

@@ -125,6 +125,9 @@ mod tests {
             grad_norm: 1.0,
             seconds: 0.0,
             effective_lr: None,
+            momentum: None,
+            val_loss_ema: None,
+            val_accuracy_ema: None,
         }
     }
 

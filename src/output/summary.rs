@@ -41,6 +41,12 @@ pub struct Summary {
     /// CSV class labels in output order (the sorted distinct labels of the training file).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classes: Option<Vec<String>>,
+    /// With `[train] early_stopping`: whether it ended the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_early: Option<bool>,
+    /// 0-based, the last epoch trained, when early stopping ended the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_epoch: Option<usize>,
     pub config: RunConfig,
 }
 
@@ -99,6 +105,9 @@ mod tests {
             grad_norm: 1.0,
             seconds: 0.0,
             effective_lr: None,
+            momentum: None,
+            val_loss_ema: None,
+            val_accuracy_ema: None,
         }
     }
 

@@ -30,10 +30,55 @@ pub struct Cyclic {
     pub mode: CyclicMode,
     #[serde(default = "one")]
     pub gamma: f64,
+    /// Cycle the optimizer's momentum (SGD, RMSprop) or beta1 (Adam family) inversely to the
+    /// rate, as PyTorch's `CyclicLR(cycle_momentum=True)` does by default.
+    #[serde(default = "default_true")]
+    pub cycle_momentum: bool,
+    /// The momentum at the peak rate.
+    #[serde(default = "default_base_momentum")]
+    pub base_momentum: f64,
+    /// The momentum at the base rate.
+    #[serde(default = "default_max_momentum")]
+    pub max_momentum: f64,
 }
 
 fn one() -> f64 {
     1.0
+}
+fn default_true() -> bool {
+    true
+}
+fn default_base_momentum() -> f64 {
+    0.8
+}
+fn default_max_momentum() -> f64 {
+    0.9
+}
+
+/// Checks `base_momentum ≤ max_momentum` in [0, 1) when `cycle` is on (errors name the keys)
+/// and returns the (base, max) pair; `None` when momentum is not cycled. Shared with one_cycle.
+pub(crate) fn momentum_range(
+    cx: &Context,
+    cycle: bool,
+    base: f64,
+    max: f64,
+) -> Result<Option<(f64, f64)>> {
+    if !cycle {
+        return Ok(None);
+    }
+    for (key, v) in [("base_momentum", base), ("max_momentum", max)] {
+        if !(v.is_finite() && (0.0..1.0).contains(&v)) {
+            return Err(check::bad(&cx.key(key), "a number in [0, 1)", v));
+        }
+    }
+    if base > max {
+        return Err(check::bad(
+            &cx.key("base_momentum"),
+            &format!("at most max_momentum = {max}"),
+            base,
+        ));
+    }
+    Ok(Some((base, max)))
 }
 
 #[derive(Debug, Clone)]
@@ -43,9 +88,32 @@ struct CyclicRun {
     step_ratio: f64,
     mode: CyclicMode,
     gamma: f64,
+    /// (base, max) momentum when cycled.
+    momentum: Option<(f64, f64)>,
 }
 
 impl Schedule for CyclicRun {
+    fn momentum(&self, t: usize) -> Option<f64> {
+        let (base, max) = self.momentum?;
+        // PyTorch's arithmetic: max_momentum − (max_momentum − base_momentum) · scale_factor,
+        // times scale_fn.
+        let t = t as f64;
+        let cycle = (1.0 + t / self.total_size).floor();
+        let x = 1.0 + t / self.total_size - cycle;
+        let scale_factor = if x <= self.step_ratio {
+            x / self.step_ratio
+        } else {
+            (x - 1.0) / (self.step_ratio - 1.0)
+        };
+        let base_height = (max - base) * scale_factor;
+        let scale = match self.mode {
+            CyclicMode::Triangular => 1.0,
+            CyclicMode::Triangular2 => 1.0 / 2f64.powf(cycle - 1.0),
+            CyclicMode::ExpRange => self.gamma.powf(t),
+        };
+        Some(max - base_height * scale)
+    }
+
     fn lr(&self, lr0: f64, t: usize) -> f64 {
         // PyTorch's arithmetic, in its order, so the numbers agree to the last bit.
         let t = t as f64;
@@ -86,6 +154,12 @@ impl Kind for Cyclic {
             step_ratio: up as f64 / total_size,
             mode: self.mode,
             gamma: self.gamma,
+            momentum: momentum_range(
+                cx,
+                self.cycle_momentum,
+                self.base_momentum,
+                self.max_momentum,
+            )?,
         }))
     }
 

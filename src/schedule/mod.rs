@@ -16,17 +16,21 @@
 //! [`KIND_NAMES`] the tests enumerate), an example `configs/schedules/<kind>.toml` and a README
 //! table row.
 
-mod check;
+mod chain;
+pub(crate) mod check;
 mod constant;
+mod constant_factor;
 mod cosine;
 mod cosine_restarts;
 mod cyclic;
 mod exponential;
+mod expr;
 mod grad_norm;
 mod horizon;
 mod inverse_power;
 mod inverse_time;
 mod linear;
+mod multiplicative;
 mod multistep;
 mod one_cycle;
 mod piecewise;
@@ -35,17 +39,22 @@ mod polynomial;
 mod random;
 mod sequential;
 mod step;
+mod wsd;
 
+pub use chain::Chain;
 pub use constant::Constant;
+pub use constant_factor::ConstantFactor;
 pub use cosine::Cosine;
 pub use cosine_restarts::CosineRestarts;
 pub use cyclic::{Cyclic, CyclicMode};
 pub use exponential::Exponential;
+pub use expr::Expr;
 pub use grad_norm::GradNorm;
 pub use horizon::{Horizon, OmittedHorizon, Origin, annotate, omitted as omitted_horizons};
 pub use inverse_power::InversePower;
 pub use inverse_time::InverseTime;
 pub use linear::Linear;
+pub use multiplicative::Multiplicative;
 pub use multistep::MultiStep;
 pub use one_cycle::{Anneal, OneCycle};
 pub use piecewise::Piecewise;
@@ -54,6 +63,7 @@ pub use polynomial::Polynomial;
 pub use random::Random;
 pub use sequential::{Phase, Sequential};
 pub use step::Step;
+pub use wsd::{Wsd, WsdDecay};
 
 use std::fmt;
 
@@ -179,6 +189,11 @@ schedule_kinds! {
     Plateau(Plateau) = "plateau",
     GradNorm(GradNorm) = "grad_norm",
     Sequential(Sequential) = "sequential",
+    Wsd(Wsd) = "wsd",
+    ConstantFactor(ConstantFactor) = "constant_factor",
+    Multiplicative(Multiplicative) = "multiplicative",
+    Expr(Expr) = "expr",
+    Chain(Chain) = "chain",
 }
 
 /// A runnable schedule. Pure kinds implement only `lr`; feedback kinds (plateau, grad_norm, and a
@@ -186,6 +201,11 @@ schedule_kinds! {
 pub trait Schedule: fmt::Debug + Send {
     /// The rate at t. Called every optimizer step: no allocation.
     fn lr(&self, lr0: f64, t: usize) -> f64;
+    /// The momentum (or Adam's beta1) at t for the kinds that cycle it (`one_cycle`, `cyclic`
+    /// with `cycle_momentum = true`); `None` leaves the optimizer's own. Called every step.
+    fn momentum(&self, _t: usize) -> Option<f64> {
+        None
+    }
     /// After each optimizer step in unit `t`, with that step's global gradient norm.
     fn observe_step(&mut self, _t: usize, _grad_norm: f64) {}
     /// After each epoch whose last step fell in unit `t` (so `t` is the epoch for unit = epoch).
@@ -242,6 +262,9 @@ pub struct Context<'a> {
     pub horizon: Horizon,
     /// How many values of t the run gives this schedule (after warmup and earlier phases).
     pub remaining: usize,
+    /// The config's t at this schedule's t = 0: `warmup`, plus the start of its sequential phase.
+    /// Lets `expr` recover the global `step` and `epoch` from its local t.
+    pub origin: usize,
 }
 
 impl Context<'_> {
@@ -322,6 +345,13 @@ impl LrSchedule {
         } else {
             self.inner.lr(self.lr0, t - self.warmup)
         }
+    }
+
+    /// The momentum / beta1 for global `step` in `epoch` when the schedule cycles it (during
+    /// warmup, its value at the schedule's t = 0); `None` when it does not.
+    pub fn momentum(&self, step: usize, epoch: usize) -> Option<f64> {
+        let t = self.t(step, epoch);
+        self.inner.momentum(t.saturating_sub(self.warmup))
     }
 
     /// What t counts.
@@ -422,6 +452,7 @@ fn root_context<'a>(
             origin: Origin::Run,
         },
         remaining,
+        origin: cfg.warmup,
     };
     Ok((cx, unit))
 }
@@ -492,6 +523,9 @@ pub(crate) mod testutil {
             grad_norm: 1.0,
             seconds: 0.0,
             effective_lr: None,
+            momentum: None,
+            val_loss_ema: None,
+            val_accuracy_ema: None,
         }
     }
 }

@@ -41,6 +41,26 @@ pub struct OneCycle {
     pub final_div_factor: f64,
     #[serde(default)]
     pub three_phase: bool,
+    /// Cycle the optimizer's momentum (SGD, RMSprop) or beta1 (Adam family) inversely to the
+    /// rate, as PyTorch's `OneCycleLR(cycle_momentum=True)` does by default.
+    #[serde(default = "default_true")]
+    pub cycle_momentum: bool,
+    /// The momentum at the peak rate.
+    #[serde(default = "default_base_momentum")]
+    pub base_momentum: f64,
+    /// The momentum at the initial and final rates.
+    #[serde(default = "default_max_momentum")]
+    pub max_momentum: f64,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_base_momentum() -> f64 {
+    0.85
+}
+fn default_max_momentum() -> f64 {
+    0.95
 }
 
 fn default_pct_start() -> f64 {
@@ -70,16 +90,14 @@ struct OneCycleRun {
     last: usize,
     div_factor: f64,
     final_div_factor: f64,
+    /// (base, max) momentum when cycled: PyTorch anneals it from max to base while the rate
+    /// rises and back while it falls (the last of three phases stays at max).
+    momentum: Option<(f64, f64)>,
 }
 
-impl Schedule for OneCycleRun {
-    fn lr(&self, lr0: f64, t: usize) -> f64 {
-        let initial = lr0 / self.div_factor;
-        let level = |l: Level| match l {
-            Level::Initial => initial,
-            Level::Max => lr0,
-            Level::Min => initial / self.final_div_factor,
-        };
+impl OneCycleRun {
+    /// PyTorch's `_anneal_func` between the `level`s of the phase t lies in.
+    fn anneal_at(&self, t: usize, level: impl Fn(Level) -> f64) -> f64 {
         // PyTorch's loop over phases, with the step clamped to the last one.
         let step = t.min(self.last) as f64;
         let mut start_step = 0.0;
@@ -95,6 +113,25 @@ impl Schedule for OneCycleRun {
             start_step = end_step;
         }
         unreachable!("the last phase always matches")
+    }
+}
+
+impl Schedule for OneCycleRun {
+    fn lr(&self, lr0: f64, t: usize) -> f64 {
+        let initial = lr0 / self.div_factor;
+        self.anneal_at(t, |l| match l {
+            Level::Initial => initial,
+            Level::Max => lr0,
+            Level::Min => initial / self.final_div_factor,
+        })
+    }
+
+    fn momentum(&self, t: usize) -> Option<f64> {
+        let (base, max) = self.momentum?;
+        Some(self.anneal_at(t, |l| match l {
+            Level::Max => base,
+            Level::Initial | Level::Min => max,
+        }))
     }
 }
 
@@ -137,6 +174,12 @@ impl Kind for OneCycle {
             last: total - 1,
             div_factor: self.div_factor,
             final_div_factor: self.final_div_factor,
+            momentum: super::cyclic::momentum_range(
+                cx,
+                self.cycle_momentum,
+                self.base_momentum,
+                self.max_momentum,
+            )?,
         }))
     }
 

@@ -151,6 +151,7 @@ impl Sequential {
                 } else {
                     length.unwrap_or(0).min(remaining)
                 },
+                origin: cx.origin.saturating_add(start),
             };
             out.push((start, phase_cx));
             start = start.saturating_add(length.unwrap_or(0));
