@@ -17,7 +17,12 @@ pub const COLUMNS: [&str; 8] = [
 /// The columns after `seconds`, each only where it applies, always in this order (SPEC
 /// "Outputs of a run"): `momentum` (the schedule cycles it), `effective_lr` (learning-rate-free
 /// optimizers), `val_loss_ema` and `val_accuracy_ema` (`[train] ema`).
-pub const OPTIONAL_COLUMNS: [&str; 4] = ["momentum", "effective_lr", "val_loss_ema", "val_accuracy_ema"];
+pub const OPTIONAL_COLUMNS: [&str; 4] = [
+    "momentum",
+    "effective_lr",
+    "val_loss_ema",
+    "val_accuracy_ema",
+];
 
 /// The column after `seconds` (and `momentum`) that runs of learning-rate-free optimizers add.
 pub const EFFECTIVE_LR: &str = "effective_lr";

@@ -91,7 +91,12 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         None => {
             let dir = RunDir::create(&opts.out, opts.force)?;
             // A replaced run's checkpoint and parameters must not outlive it (--force).
-            for stale in [CHECKPOINT_FILE, PARAMS_FILE, PARAMS_EMA_FILE, PREPROCESSING_FILE] {
+            for stale in [
+                CHECKPOINT_FILE,
+                PARAMS_FILE,
+                PARAMS_EMA_FILE,
+                PREPROCESSING_FILE,
+            ] {
                 match std::fs::remove_file(dir.file(stale)) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                         return Err(anyhow::Error::new(e)
@@ -138,16 +143,18 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         run_dir.write_atomic(PREPROCESSING_FILE, json.as_bytes())?;
     }
     let metrics_path = run_dir.file("metrics.csv");
-    let optional =
-        crate::metrics::optional_columns(
-            trainer.cycles_momentum(),
-            cfg.optimizer.learning_rate_free(),
-            cfg.train.ema.is_some(),
-        );
+    let optional = crate::metrics::optional_columns(
+        trainer.cycles_momentum(),
+        cfg.optimizer.learning_rate_free(),
+        cfg.train.ema.is_some(),
+    );
     let (writer, rows) = match &checkpoint {
         Some(c) => {
             let rows = checkpointed_rows(&metrics_path, c.state.epochs_done as usize)?;
-            (MetricsWriter::resume(&metrics_path, &rows, &optional)?, rows)
+            (
+                MetricsWriter::resume(&metrics_path, &rows, &optional)?,
+                rows,
+            )
         }
         None => (MetricsWriter::create(&metrics_path, &optional)?, Vec::new()),
     };
