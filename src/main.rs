@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Schedule(args) => cmd::schedule::run(args),
         Command::FindLr(args) => cmd::find_lr::run(args),
         Command::Compare(args) => cmd::compare::run(args),
+        Command::Sweep(args) => cmd::sweep::run(args),
         Command::Resume(args) => cmd::resume::run(args),
         Command::Eval(args) => cmd::eval::run(args),
         Command::Predict(args) => cmd::predict::run(args),

@@ -61,21 +61,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     if let Some(out) = &out {
         write_files(out, &table, &groups, args.quiet)?;
     }
-    let printed = match args.format {
-        CompareFormat::Table => {
-            export::text::render(&table, export::text::terminal_width()).into_bytes()
-        }
-        CompareFormat::Markdown => export::markdown::render(&table).into_bytes(),
-        CompareFormat::Csv => export::csv::render(&table)?,
-        CompareFormat::Json => export::json::render(&table)?,
-    };
-    let mut stdout = std::io::stdout().lock();
-    output::stdout_closed_is_ok(
-        stdout
-            .write_all(&printed)
-            .and_then(|()| stdout.flush())
-            .map_err(Into::into),
-    )?;
+    print_table(&table, args.format)?;
 
     // Exit codes, most serious first: a run that failed (1, 2), a divergence the user asked
     // to fail on (3), a missed bar (4).
@@ -86,6 +72,26 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         fail_on_diverge(&groups)?;
     }
     check_requirements(&requirements, &table, &groups)
+}
+
+/// Prints `table` on stdout in `format` (a closed stdout is not an error). `sweep` prints its
+/// table through here too.
+pub fn print_table(table: &Table, format: CompareFormat) -> Result<()> {
+    let printed = match format {
+        CompareFormat::Table => {
+            export::text::render(table, export::text::terminal_width()).into_bytes()
+        }
+        CompareFormat::Markdown => export::markdown::render(table).into_bytes(),
+        CompareFormat::Csv => export::csv::render(table)?,
+        CompareFormat::Json => export::json::render(table)?,
+    };
+    let mut stdout = std::io::stdout().lock();
+    output::stdout_closed_is_ok(
+        stdout
+            .write_all(&printed)
+            .and_then(|()| stdout.flush())
+            .map_err(Into::into),
+    )
 }
 
 /// One run to train.
@@ -197,7 +203,7 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
 /// What `lrtrain check` checks (everything `train` checks before its first step, the data
 /// loaded), and that the run will
 /// have the `--metric` asked for. Prints the schedule's lint warnings.
-fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()> {
+pub fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()> {
     let preflight = super::preflight(loaded)?;
     if !quiet {
         for warning in preflight.warnings {
@@ -255,6 +261,7 @@ fn execute_all(jobs: &[Job], workers: usize, force: bool, verbosity: Verbosity) 
                         },
                         label: format!("{} seed {}: ", job.name, job.seed),
                         threads: Some(job.threads),
+                        stop_after: None,
                     };
                     let result = run::execute(&job.loaded, &opts);
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -366,7 +373,11 @@ fn fail_on_diverge(groups: &[Group]) -> Result<()> {
 
 /// `--require`: the best run (rank 1) must meet every bar with its final value of the metric,
 /// the mean over its seeds (as `train --require` checks the final epoch).
-fn check_requirements(requirements: &[Requirement], table: &Table, groups: &[Group]) -> Result<()> {
+pub fn check_requirements(
+    requirements: &[Requirement],
+    table: &Table,
+    groups: &[Group],
+) -> Result<()> {
     if requirements.is_empty() {
         return Ok(());
     }

@@ -8,6 +8,7 @@ pub mod find_lr;
 pub mod predict;
 pub mod resume;
 pub mod schedule;
+pub mod sweep;
 pub mod train;
 pub mod trained;
 
