@@ -57,7 +57,9 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         _ => (load::groups(&args.from)?, Vec::new()),
     };
 
-    let (table, groups) = compare::rank(groups, args.metric.as_deref(), args.target);
+    let (mut table, groups) = compare::rank(groups, args.metric.as_deref(), args.target);
+    compare::add_stats(&mut table, &groups, args.test);
+    table.differ_in = differ_in(&groups);
     if let Some(out) = &out {
         write_files(out, &table, &groups, args.quiet)?;
     }
@@ -92,6 +94,23 @@ pub fn print_table(table: &Table, format: CompareFormat) -> Result<()> {
             .and_then(|()| stdout.flush())
             .map_err(Into::into),
     )
+}
+
+/// What the runs' configs (their summary.json `config`) differ in, for the header line.
+fn differ_in(groups: &[Group]) -> Vec<String> {
+    let configs: Vec<crate::config::RunConfig> = groups
+        .iter()
+        .filter_map(|g| g.runs.first())
+        .filter_map(|r| {
+            let text = std::fs::read(r.dir.join("summary.json")).ok()?;
+            let json: serde_json::Value = serde_json::from_slice(&text).ok()?;
+            serde_json::from_value(json.get("config")?.clone()).ok()
+        })
+        .collect();
+    if configs.len() < 2 {
+        return Vec::new();
+    }
+    compare::comparable::differ_in(&configs.iter().collect::<Vec<_>>())
 }
 
 /// One run to train.
@@ -164,8 +183,21 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
     let names = plan::unique_names(&stems);
     let seeded = args.seeds > 1;
     let mut jobs = Vec::new();
-    for (group, (path, name)) in args.configs.iter().zip(&names).enumerate() {
-        let loaded = config::load(path, &args.set)?;
+    let mut loaded_all = Vec::new();
+    for path in &args.configs {
+        loaded_all.push(config::load(path, &args.set)?);
+    }
+    compare::comparable::check(
+        &loaded_all
+            .iter()
+            .map(|l| (l.path.clone(), &l.config))
+            .collect::<Vec<_>>(),
+    )?;
+    // Paired seeds: every config runs the first config's seeds.
+    let first_seed = loaded_all.first().map_or(0, |l| l.config.seed);
+    for (group, ((path, name), loaded)) in
+        args.configs.iter().zip(&names).zip(loaded_all).enumerate()
+    {
         if !args.quiet {
             for note in &loaded.notes {
                 eprintln!("note: {}: {note}", path.display());
@@ -176,7 +208,11 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
             0 => 1,
             t => t,
         };
-        let base = loaded.config.seed;
+        let base = if seeded {
+            first_seed
+        } else {
+            loaded.config.seed
+        };
         for k in 0..args.seeds {
             let Some(seed) = base.checked_add(k) else {
                 bail_usage!(

@@ -1,12 +1,12 @@
 //! `--format markdown`: the same cells as the text table, as a GitHub table, then the winner.
 
-use super::{Align, columns, verdict};
+use super::{Align, columns, differ_line, verdict};
 use crate::compare::Table;
 
 pub fn render(t: &Table) -> String {
     let cols = columns(t);
     let row = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
-    let mut out = row(cols.iter().map(|c| c.header.clone()).collect());
+    let mut out = differ_line(t) + &row(cols.iter().map(|c| c.header.clone()).collect());
     out += &row(cols
         .iter()
         .map(|c| match c.align {

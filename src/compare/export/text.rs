@@ -6,7 +6,7 @@
 
 use std::io::IsTerminal;
 
-use super::{Align, Column, columns, verdict};
+use super::{Align, Column, columns, differ_line, verdict};
 use crate::compare::Table;
 
 /// The width to fit when stdout is a terminal: `COLUMNS` when set (shells export it; it also
@@ -68,7 +68,7 @@ pub fn render(t: &Table, width: Option<usize>) -> String {
             .collect();
         parts.join(&" ".repeat(GAP)).trim_end().to_string() + "\n"
     };
-    let mut out = line(cols.iter().map(|c| c.header.as_str()).collect());
+    let mut out = differ_line(t) + &line(cols.iter().map(|c| c.header.as_str()).collect());
     for i in 0..t.rows.len() {
         out += &line(cols.iter().map(|c| c.cells[i].as_str()).collect());
     }
