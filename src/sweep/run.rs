@@ -38,6 +38,13 @@ pub struct Job {
     pub threads: usize,
 }
 
+impl Job {
+    /// The epochs its run directory holds now, as a person counts them.
+    fn stop_label(&self) -> usize {
+        crate::output::csv::read_rows(&self.dir.join("metrics.csv")).map_or(0, |r| r.len())
+    }
+}
+
 /// How one job ended.
 #[derive(Debug)]
 pub enum Ended {
@@ -224,6 +231,10 @@ fn describe(trial: &Trial, job: &Job, result: &Result<Ended>) -> String {
         Err(e) => format!("{head}: failed: {e:#}"),
         Ok(Ended::Held) => format!("{head}: running in another process; left alone"),
         Ok(Ended::Skipped(s)) => format!("{head}: {} before", status_name(*s)),
+        // Only a halving rung stops a run `interrupted` without an error.
+        Ok(Ended::Trained(RunStatus::Interrupted, None)) => {
+            format!("{head}: stopped at the rung (epoch {})", job.stop_label())
+        }
         Ok(Ended::Trained(s, None)) => format!("{head}: {}", status_name(*s)),
         Ok(Ended::Trained(s, Some(e))) => format!("{head}: {} ({e:#})", status_name(*s)),
     }
