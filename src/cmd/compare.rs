@@ -25,6 +25,8 @@ use crate::paths;
 use crate::progress::Verbosity;
 use crate::require::Requirement;
 use crate::run::{self, RunOptions};
+use crate::sweep::manifest::{self, RunStatus};
+use crate::sweep::run as sweep_run;
 
 /// `--out` when not given.
 pub const DEFAULT_OUT: &str = "runs/compare";
@@ -128,8 +130,21 @@ struct Job {
 /// groups are runs that failed for another reason than diverging (reported at the end).
 fn train_all(args: &CompareArgs, out: &Path) -> Result<(Vec<Group>, Vec<anyhow::Error>)> {
     let (names, jobs) = plan_jobs(args, out)?;
-    let dirs: Vec<PathBuf> = jobs.iter().map(|j| j.dir.clone()).collect();
-    plan::check_free(&dirs, args.force)?;
+    // Running the same compare again reuses what it can; a run trained from another config
+    // is not silently mixed in.
+    if !args.force {
+        let changed: Vec<String> = jobs
+            .iter()
+            .filter(|j| sweep_run::config_changed(&j.dir, &j.loaded))
+            .map(|j| j.dir.display().to_string())
+            .collect();
+        if !changed.is_empty() {
+            bail_usage!(
+                "{}: the run's config changed since it was trained; pass --force to replace it, or --out DIR to write elsewhere (nothing was trained)",
+                changed.join(", ")
+            );
+        }
+    }
 
     let widest = jobs.iter().map(|j| j.threads).max().unwrap_or(1);
     let cores = config::resolve_threads(0);
@@ -187,12 +202,6 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
     for path in &args.configs {
         loaded_all.push(config::load(path, &args.set)?);
     }
-    compare::comparable::check(
-        &loaded_all
-            .iter()
-            .map(|l| (l.path.clone(), &l.config))
-            .collect::<Vec<_>>(),
-    )?;
     // Paired seeds: every config runs the first config's seeds.
     let first_seed = loaded_all.first().map_or(0, |l| l.config.seed);
     for (group, ((path, name), loaded)) in
@@ -233,6 +242,13 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
             });
         }
     }
+    // After each config's own checks, so a broken config is named for what is wrong with it.
+    let firsts: Vec<(PathBuf, &crate::config::RunConfig)> = jobs
+        .iter()
+        .filter(|j| j.seed == first_seed || !seeded)
+        .map(|j| (j.loaded.path.clone(), &j.loaded.config))
+        .collect();
+    compare::comparable::check(&firsts)?;
     Ok((names, jobs))
 }
 
@@ -299,7 +315,28 @@ fn execute_all(jobs: &[Job], workers: usize, force: bool, verbosity: Verbosity) 
                         threads: Some(job.threads),
                         stop_after: None,
                     };
-                    let result = run::execute(&job.loaded, &opts);
+                    // Completed and diverged runs are reused, interrupted ones resumed.
+                    let before = match force {
+                        true => RunStatus::Pending,
+                        false => manifest::run_status(&job.dir),
+                    };
+                    let result = match before {
+                        RunStatus::Completed | RunStatus::Diverged => {
+                            if let Ok(mut slot) = slots[i].lock() {
+                                *slot = Some(Ok(None));
+                            }
+                            continue;
+                        }
+                        RunStatus::Interrupted => run::resume(&job.loaded, &opts),
+                        // Nothing finished there: what a killed run left is replaced.
+                        _ => run::execute(
+                            &job.loaded,
+                            &RunOptions {
+                                force: true,
+                                ..opts
+                            },
+                        ),
+                    };
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if !verbosity.is_quiet() {
                         eprintln!("[{n}/{}] {}", jobs.len(), describe(job, &result));

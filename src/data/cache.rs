@@ -29,7 +29,11 @@ pub fn load(cfg: &DataConfig, task: TaskKind, seed: u64) -> Result<Arc<Splits>> 
     let key = format!(
         "{}|{task:?}|{}",
         serde_json::to_string(cfg)?,
-        if seeded { seed.to_string() } else { String::new() }
+        if seeded {
+            seed.to_string()
+        } else {
+            String::new()
+        }
     );
     let slot = {
         let mut map = CACHE

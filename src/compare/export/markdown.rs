@@ -6,7 +6,7 @@ use crate::compare::Table;
 pub fn render(t: &Table) -> String {
     let cols = columns(t);
     let row = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
-    let mut out = differ_line(t) + &row(cols.iter().map(|c| c.header.clone()).collect());
+    let mut out = row(cols.iter().map(|c| c.header.clone()).collect());
     out += &row(cols
         .iter()
         .map(|c| match c.align {
@@ -20,7 +20,7 @@ pub fn render(t: &Table) -> String {
             .map(|c| c.cells[i].replace('|', "\\|"))
             .collect());
     }
-    out + "\n" + &verdict(t) + "\n"
+    out + "\n" + &differ_line(t) + &verdict(t) + "\n"
 }
 
 #[cfg(test)]

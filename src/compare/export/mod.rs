@@ -222,8 +222,9 @@ pub fn columns(t: &Table) -> Vec<Column> {
     cols
 }
 
-/// The header line naming what the compared configs differ in (`differ in: optimizer.kind,
-/// schedule`), with its newline; empty when nothing is known.
+/// The line naming what the compared configs differ in (`differ in: optimizer.kind,
+/// schedule`), with its newline, printed right under the table (above it, it would break every
+/// reader that takes the first line for the column names); empty when nothing is known.
 pub fn differ_line(t: &Table) -> String {
     match t.differ_in.is_empty() {
         true => String::new(),
@@ -256,7 +257,7 @@ pub fn verdict(t: &Table) -> String {
             .as_ref()
             .map(|n| format!("\nnote: {n}"))
             .unwrap_or_default();
-        return format!("{summary}{note}");
+        return format!("{summary}; mean of {} seeds{note}", t.seeds);
     }
     let Some(w) = &t.winner else {
         return "no winner: no run completed with a value of the metric".into();

@@ -68,7 +68,7 @@ pub fn render(t: &Table, width: Option<usize>) -> String {
             .collect();
         parts.join(&" ".repeat(GAP)).trim_end().to_string() + "\n"
     };
-    let mut out = differ_line(t) + &line(cols.iter().map(|c| c.header.as_str()).collect());
+    let mut out = line(cols.iter().map(|c| c.header.as_str()).collect());
     for i in 0..t.rows.len() {
         out += &line(cols.iter().map(|c| c.cells[i].as_str()).collect());
     }
@@ -80,7 +80,7 @@ pub fn render(t: &Table, width: Option<usize>) -> String {
             hidden.join(", ")
         );
     }
-    out + &verdict(t) + "\n"
+    out + &differ_line(t) + &verdict(t) + "\n"
 }
 
 fn column_width(c: &Column) -> usize {
