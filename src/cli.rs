@@ -203,7 +203,8 @@ pub struct CompareArgs {
     /// Runs trained at once (default: as many as fit the cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "from")]
     pub jobs: Option<u64>,
-    /// Train each config with K seeds (seed, seed+1, …) and report mean ± standard deviation.
+    /// Train every config with the seeds S, S+1, …, S+K−1 (S: the first config's seed), paired
+    /// by seed, and report mean, interval and a verdict against the leader.
     #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "from")]
     pub seeds: u64,
     /// The metric that ranks the runs: val_accuracy, val_loss, accuracy or loss.
@@ -233,6 +234,9 @@ pub struct CompareArgs {
     /// Override a key of every config: a dotted path and a TOML value (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", conflicts_with = "from")]
     pub set: Vec<String>,
+    /// The paired test behind p_value: t (paired t-test) or wilcoxon (exact signed-rank).
+    #[arg(long, value_enum, default_value_t = PairedTest::T)]
+    pub test: PairedTest,
 }
 
 #[derive(Debug, Args)]

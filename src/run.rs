@@ -69,7 +69,9 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         true => read_checkpoint(&opts.out, loaded)?,
         false => None,
     };
-    let splits = data::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
+    // Shared with every other run (and check) of this process on the same data.
+    let splits =
+        data::cache::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
     let threads = opts
         .threads
         .unwrap_or_else(|| config::resolve_threads(cfg.threads));

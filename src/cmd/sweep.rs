@@ -139,7 +139,9 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         Some(_) => halving(&plan, &out, &jobs, workers, args.force, verbosity)?,
     };
 
-    let (table, groups) = table(&plan, &out, &pruned)?;
+    let (mut table, groups) = table(&plan, &out, &pruned)?;
+    compare::add_stats(&mut table, &groups, args.test);
+    table.differ_in = differ_in(&plan);
     write_files(&plan, &out, &table, &groups, &pruned, args.quiet)?;
     print_table(&table, args.format)?;
     if interrupt::requested() {
@@ -164,6 +166,28 @@ fn same_sweep(plan: &Plan, out: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The axes whose values differ between trials: what the trials differ in (the header line).
+fn differ_in(plan: &Plan) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for trial in &plan.trials {
+        for o in &trial.overrides {
+            if keys.contains(&o.path) {
+                continue;
+            }
+            let distinct = plan.trials.iter().any(|t| {
+                t.overrides
+                    .iter()
+                    .find(|p| p.path == o.path)
+                    .is_none_or(|p| p.value != o.value)
+            });
+            if distinct {
+                keys.push(o.path.clone());
+            }
+        }
+    }
+    keys
 }
 
 /// The errors of runs that failed for another reason than diverging or an interruption.

@@ -38,6 +38,13 @@ pub struct Job {
     pub threads: usize,
 }
 
+impl Job {
+    /// The epochs its run directory holds now, as a person counts them.
+    fn stop_label(&self) -> usize {
+        crate::output::csv::read_rows(&self.dir.join("metrics.csv")).map_or(0, |r| r.len())
+    }
+}
+
 /// How one job ended.
 #[derive(Debug)]
 pub enum Ended {
@@ -99,15 +106,26 @@ pub fn jobs(plan: &Plan, configs: &[LoadedConfig], trials: &[usize], out: &Path)
 
 /// A run directory whose recorded config differs from the one the sweep would train now (any
 /// key but `[output]`, `train.epochs` included): the sweep file or the base config was edited
-/// since. `None` for a directory without a readable summary (nothing to protect).
+/// since. `None` when unchanged, or for a directory without a readable summary (nothing to
+/// protect).
 pub fn changed(job: &Job) -> Option<String> {
-    let text = std::fs::read(job.dir.join("summary.json")).ok()?;
-    let json: serde_json::Value = serde_json::from_slice(&text).ok()?;
-    let stored: RunConfig = serde_json::from_value(json.get("config")?.clone()).ok()?;
-    let now = &job.loaded.config;
-    let same = checkpoint::config_hash(&stored) == checkpoint::config_hash(now)
-        && stored.train.epochs == now.train.epochs;
-    (!same).then(|| job.dir.display().to_string())
+    config_changed(&job.dir, &job.loaded).then(|| job.dir.display().to_string())
+}
+
+/// True when `dir`'s summary.json records another config than `loaded` (ignoring `[output]`;
+/// `train.epochs` counts). False without a readable summary. `compare` uses it too.
+pub fn config_changed(dir: &Path, loaded: &LoadedConfig) -> bool {
+    let stored = || -> Option<RunConfig> {
+        let text = std::fs::read(dir.join("summary.json")).ok()?;
+        let json: serde_json::Value = serde_json::from_slice(&text).ok()?;
+        serde_json::from_value(json.get("config")?.clone()).ok()
+    };
+    let Some(stored) = stored() else {
+        return false;
+    };
+    let now = &loaded.config;
+    checkpoint::config_hash(&stored) != checkpoint::config_hash(now)
+        || stored.train.epochs != now.train.epochs
 }
 
 /// Trains `jobs` on `workers` threads from one queue, each to `stop_after` epochs (a halving
@@ -224,6 +242,10 @@ fn describe(trial: &Trial, job: &Job, result: &Result<Ended>) -> String {
         Err(e) => format!("{head}: failed: {e:#}"),
         Ok(Ended::Held) => format!("{head}: running in another process; left alone"),
         Ok(Ended::Skipped(s)) => format!("{head}: {} before", status_name(*s)),
+        // Only a halving rung stops a run `interrupted` without an error.
+        Ok(Ended::Trained(RunStatus::Interrupted, None)) => {
+            format!("{head}: stopped at the rung (epoch {})", job.stop_label())
+        }
         Ok(Ended::Trained(s, None)) => format!("{head}: {}", status_name(*s)),
         Ok(Ended::Trained(s, Some(e))) => format!("{head}: {} ({e:#})", status_name(*s)),
     }
