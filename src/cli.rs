@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::compare::stats::PairedTest;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "lrtrain",
@@ -43,6 +45,11 @@ pub enum Command {
         after_help = "Examples:\n  lrtrain compare configs/schedules/*.toml --out runs/cmp\n  lrtrain compare configs/*.toml --seeds 3 --metric val_loss --target 0.2\n  lrtrain compare --from runs/cmp --format json"
     )]
     Compare(CompareArgs),
+    /// Train a sweep file's trials (grid × random samples) × paired seeds and rank them.
+    #[command(
+        after_help = "Examples:\n  lrtrain sweep configs/sweeps/schedules.toml --list\n  lrtrain sweep configs/sweeps/schedules.toml --jobs 2\n  lrtrain sweep s.toml --out /shared/runs/s1 --slurm s1.sh --shards 16 --submit"
+    )]
+    Sweep(SweepArgs),
     /// Continue a run from its checkpoint.bin (the same as train --resume with its config.toml).
     #[command(after_help = "Example:\n  lrtrain resume runs/mnist --epochs 30")]
     Resume(ResumeArgs),
@@ -196,7 +203,8 @@ pub struct CompareArgs {
     /// Runs trained at once (default: as many as fit the cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "from")]
     pub jobs: Option<u64>,
-    /// Train each config with K seeds (seed, seed+1, …) and report mean ± standard deviation.
+    /// Train every config with the seeds S, S+1, …, S+K−1 (S: the first config's seed), paired
+    /// by seed, and report mean, interval and a verdict against the leader.
     #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "from")]
     pub seeds: u64,
     /// The metric that ranks the runs: val_accuracy, val_loss, accuracy or loss.
@@ -226,6 +234,63 @@ pub struct CompareArgs {
     /// Override a key of every config: a dotted path and a TOML value (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", conflicts_with = "from")]
     pub set: Vec<String>,
+    /// The paired test behind p_value: t (paired t-test) or wilcoxon (exact signed-rank).
+    #[arg(long, value_enum, default_value_t = PairedTest::T)]
+    pub test: PairedTest,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The sweep file: base config, seeds, metric, [grid], [random], [prune].
+    #[arg(value_name = "SWEEP.toml")]
+    pub sweep: PathBuf,
+    /// Where the runs, sweep.csv, sweep.json and epochs.csv go (default: runs/<sweep file stem>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Runs trained at once, each with its config's threads (default: as many as fit the cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: Option<u64>,
+    /// Run only the trials whose index mod N is I (0 ≤ I < N).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Print the trials as CSV (index,name,overrides) and train nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// How the table is printed on stdout.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
+    /// Exit 4 unless the best trial's final metric meets the bar, e.g. "val_accuracy>=0.95".
+    #[arg(long, value_name = "METRIC>=X")]
+    pub require: Vec<String>,
+    /// Start every run afresh (replacing existing run directories), and replace FILE.sh.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but the table and errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// One progress line per epoch of every run.
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// The paired test behind p_value: t (paired t-test) or wilcoxon (exact signed-rank).
+    #[arg(long, value_enum, default_value_t = PairedTest::T)]
+    pub test: PairedTest,
+    /// Write a Slurm batch script for a job array running the shards, instead of training.
+    #[arg(long, value_name = "FILE.sh")]
+    pub slurm: Option<PathBuf>,
+    /// Array tasks of the --slurm script (default: one per trial, at most 64).
+    #[arg(long, value_name = "N", requires = "slurm")]
+    pub shards: Option<usize>,
+    /// An extra `#SBATCH ARG` line of the --slurm script (repeatable).
+    #[arg(
+        long = "sbatch-arg",
+        value_name = "ARG",
+        requires = "slurm",
+        allow_hyphen_values = true
+    )]
+    pub sbatch_arg: Vec<String>,
+    /// Submit the --slurm script with sbatch and print the job id.
+    #[arg(long, requires = "slurm")]
+    pub submit: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -32,6 +32,11 @@ pub struct RunOptions {
     pub label: String,
     /// Threads to use instead of the config's `threads` (compare divides the cores).
     pub threads: Option<usize>,
+    /// Stop after this many epochs (counted from 0, i.e. once epoch `K - 1` is done) although the
+    /// config trains `train.epochs`: a rung of successive halving. The schedule's horizons still
+    /// follow `train.epochs`, the run ends `interrupted` with its checkpoint written, and a later
+    /// `resume` continues it exactly as if it had never stopped. `None`: train every epoch.
+    pub stop_after: Option<usize>,
 }
 
 /// A run that started: its directory, its rows, and how it ended.
@@ -64,7 +69,9 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         true => read_checkpoint(&opts.out, loaded)?,
         false => None,
     };
-    let splits = data::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
+    // Shared with every other run (and check) of this process on the same data.
+    let splits =
+        data::cache::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
     let threads = opts
         .threads
         .unwrap_or_else(|| config::resolve_threads(cfg.threads));
@@ -203,7 +210,12 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
     };
     recorder.write_summary(Status::Running, trainer.steps_done(), None)?;
 
-    let result = trainer.run(cfg.train.epochs, &mut recorder);
+    let until = opts
+        .stop_after
+        .map_or(cfg.train.epochs, |k| k.min(cfg.train.epochs));
+    let result = trainer.run(until, &mut recorder);
+    // Stopped at a rung: resumable like an interrupted run, not a finished one.
+    let at_rung = result.is_ok() && until < cfg.train.epochs;
     // What is kept and reported: the optimizer's evaluation point (schedule-free: the average x).
     let final_params = trainer.eval_params();
     if trainer.early_stopping() {
@@ -224,10 +236,11 @@ fn start(loaded: &LoadedConfig, opts: &RunOptions, resume: bool) -> Result<RunOu
         ));
     }
     recorder.progress.finish(match result {
-        Ok(()) => Ending::Completed,
-        Err(_) => Ending::Stopped,
+        Ok(()) if !at_rung => Ending::Completed,
+        _ => Ending::Stopped,
     });
     let status = match &result {
+        Ok(()) if at_rung => Status::Interrupted,
         Ok(()) => Status::Completed,
         Err(e) if error::is_interrupted(e) => Status::Interrupted,
         Err(e) => match error::exit_code(e) {

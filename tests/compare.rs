@@ -216,10 +216,25 @@ fn three_configs_are_ranked_written_and_plotted_and_from_reproduces_the_table() 
         .unwrap();
     assert!(stdout_of(&o).starts_with("| rank | run |"));
 
-    // Running again into the same directory is refused, before anything trains.
+    // Running again reuses the completed runs: nothing trains, the same table is printed.
+    let before = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    let o = compare(&["--jobs", "2", "--target", "0.85"], &configs, &out);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    assert!(!stderr_of(&o).contains("completed in"), "{}", stderr_of(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("compare.csv")).unwrap(),
+        before
+    );
+    // A config changed since its run was trained is refused, naming the run.
+    let text = std::fs::read_to_string(&configs[0]).unwrap() + "\n";
+    std::fs::write(&configs[0], text.replace("lr = ", "lr = 0.5 #")).unwrap();
     let o = compare(&[], &configs, &out);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr_of(&o).contains("--force"), "{}", stderr_of(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr_of(&o));
+    assert!(
+        stderr_of(&o).contains("config changed"),
+        "{}",
+        stderr_of(&o)
+    );
 }
 
 #[test]

@@ -25,6 +25,8 @@ use crate::paths;
 use crate::progress::Verbosity;
 use crate::require::Requirement;
 use crate::run::{self, RunOptions};
+use crate::sweep::manifest::{self, RunStatus};
+use crate::sweep::run as sweep_run;
 
 /// `--out` when not given.
 pub const DEFAULT_OUT: &str = "runs/compare";
@@ -57,25 +59,13 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         _ => (load::groups(&args.from)?, Vec::new()),
     };
 
-    let (table, groups) = compare::rank(groups, args.metric.as_deref(), args.target);
+    let (mut table, groups) = compare::rank(groups, args.metric.as_deref(), args.target);
+    compare::add_stats(&mut table, &groups, args.test);
+    table.differ_in = differ_in(&groups);
     if let Some(out) = &out {
         write_files(out, &table, &groups, args.quiet)?;
     }
-    let printed = match args.format {
-        CompareFormat::Table => {
-            export::text::render(&table, export::text::terminal_width()).into_bytes()
-        }
-        CompareFormat::Markdown => export::markdown::render(&table).into_bytes(),
-        CompareFormat::Csv => export::csv::render(&table)?,
-        CompareFormat::Json => export::json::render(&table)?,
-    };
-    let mut stdout = std::io::stdout().lock();
-    output::stdout_closed_is_ok(
-        stdout
-            .write_all(&printed)
-            .and_then(|()| stdout.flush())
-            .map_err(Into::into),
-    )?;
+    print_table(&table, args.format)?;
 
     // Exit codes, most serious first: a run that failed (1, 2), a divergence the user asked
     // to fail on (3), a missed bar (4).
@@ -86,6 +76,43 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         fail_on_diverge(&groups)?;
     }
     check_requirements(&requirements, &table, &groups)
+}
+
+/// Prints `table` on stdout in `format` (a closed stdout is not an error). `sweep` prints its
+/// table through here too.
+pub fn print_table(table: &Table, format: CompareFormat) -> Result<()> {
+    let printed = match format {
+        CompareFormat::Table => {
+            export::text::render(table, export::text::terminal_width()).into_bytes()
+        }
+        CompareFormat::Markdown => export::markdown::render(table).into_bytes(),
+        CompareFormat::Csv => export::csv::render(table)?,
+        CompareFormat::Json => export::json::render(table)?,
+    };
+    let mut stdout = std::io::stdout().lock();
+    output::stdout_closed_is_ok(
+        stdout
+            .write_all(&printed)
+            .and_then(|()| stdout.flush())
+            .map_err(Into::into),
+    )
+}
+
+/// What the runs' configs (their summary.json `config`) differ in, for the header line.
+fn differ_in(groups: &[Group]) -> Vec<String> {
+    let configs: Vec<crate::config::RunConfig> = groups
+        .iter()
+        .filter_map(|g| g.runs.first())
+        .filter_map(|r| {
+            let text = std::fs::read(r.dir.join("summary.json")).ok()?;
+            let json: serde_json::Value = serde_json::from_slice(&text).ok()?;
+            serde_json::from_value(json.get("config")?.clone()).ok()
+        })
+        .collect();
+    if configs.len() < 2 {
+        return Vec::new();
+    }
+    compare::comparable::differ_in(&configs.iter().collect::<Vec<_>>())
 }
 
 /// One run to train.
@@ -103,8 +130,21 @@ struct Job {
 /// groups are runs that failed for another reason than diverging (reported at the end).
 fn train_all(args: &CompareArgs, out: &Path) -> Result<(Vec<Group>, Vec<anyhow::Error>)> {
     let (names, jobs) = plan_jobs(args, out)?;
-    let dirs: Vec<PathBuf> = jobs.iter().map(|j| j.dir.clone()).collect();
-    plan::check_free(&dirs, args.force)?;
+    // Running the same compare again reuses what it can; a run trained from another config
+    // is not silently mixed in.
+    if !args.force {
+        let changed: Vec<String> = jobs
+            .iter()
+            .filter(|j| sweep_run::config_changed(&j.dir, &j.loaded))
+            .map(|j| j.dir.display().to_string())
+            .collect();
+        if !changed.is_empty() {
+            bail_usage!(
+                "{}: the run's config changed since it was trained; pass --force to replace it, or --out DIR to write elsewhere (nothing was trained)",
+                changed.join(", ")
+            );
+        }
+    }
 
     let widest = jobs.iter().map(|j| j.threads).max().unwrap_or(1);
     let cores = config::resolve_threads(0);
@@ -158,8 +198,15 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
     let names = plan::unique_names(&stems);
     let seeded = args.seeds > 1;
     let mut jobs = Vec::new();
-    for (group, (path, name)) in args.configs.iter().zip(&names).enumerate() {
-        let loaded = config::load(path, &args.set)?;
+    let mut loaded_all = Vec::new();
+    for path in &args.configs {
+        loaded_all.push(config::load(path, &args.set)?);
+    }
+    // Paired seeds: every config runs the first config's seeds.
+    let first_seed = loaded_all.first().map_or(0, |l| l.config.seed);
+    for (group, ((path, name), loaded)) in
+        args.configs.iter().zip(&names).zip(loaded_all).enumerate()
+    {
         if !args.quiet {
             for note in &loaded.notes {
                 eprintln!("note: {}: {note}", path.display());
@@ -170,7 +217,11 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
             0 => 1,
             t => t,
         };
-        let base = loaded.config.seed;
+        let base = if seeded {
+            first_seed
+        } else {
+            loaded.config.seed
+        };
         for k in 0..args.seeds {
             let Some(seed) = base.checked_add(k) else {
                 bail_usage!(
@@ -191,13 +242,20 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
             });
         }
     }
+    // After each config's own checks, so a broken config is named for what is wrong with it.
+    let firsts: Vec<(PathBuf, &crate::config::RunConfig)> = jobs
+        .iter()
+        .filter(|j| j.seed == first_seed || !seeded)
+        .map(|j| (j.loaded.path.clone(), &j.loaded.config))
+        .collect();
+    compare::comparable::check(&firsts)?;
     Ok((names, jobs))
 }
 
 /// What `lrtrain check` checks (everything `train` checks before its first step, the data
 /// loaded), and that the run will
 /// have the `--metric` asked for. Prints the schedule's lint warnings.
-fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()> {
+pub fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()> {
     let preflight = super::preflight(loaded)?;
     if !quiet {
         for warning in preflight.warnings {
@@ -255,8 +313,30 @@ fn execute_all(jobs: &[Job], workers: usize, force: bool, verbosity: Verbosity) 
                         },
                         label: format!("{} seed {}: ", job.name, job.seed),
                         threads: Some(job.threads),
+                        stop_after: None,
                     };
-                    let result = run::execute(&job.loaded, &opts);
+                    // Completed and diverged runs are reused, interrupted ones resumed.
+                    let before = match force {
+                        true => RunStatus::Pending,
+                        false => manifest::run_status(&job.dir),
+                    };
+                    let result = match before {
+                        RunStatus::Completed | RunStatus::Diverged => {
+                            if let Ok(mut slot) = slots[i].lock() {
+                                *slot = Some(Ok(None));
+                            }
+                            continue;
+                        }
+                        RunStatus::Interrupted => run::resume(&job.loaded, &opts),
+                        // Nothing finished there: what a killed run left is replaced.
+                        _ => run::execute(
+                            &job.loaded,
+                            &RunOptions {
+                                force: true,
+                                ..opts
+                            },
+                        ),
+                    };
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if !verbosity.is_quiet() {
                         eprintln!("[{n}/{}] {}", jobs.len(), describe(job, &result));
@@ -366,7 +446,11 @@ fn fail_on_diverge(groups: &[Group]) -> Result<()> {
 
 /// `--require`: the best run (rank 1) must meet every bar with its final value of the metric,
 /// the mean over its seeds (as `train --require` checks the final epoch).
-fn check_requirements(requirements: &[Requirement], table: &Table, groups: &[Group]) -> Result<()> {
+pub fn check_requirements(
+    requirements: &[Requirement],
+    table: &Table,
+    groups: &[Group],
+) -> Result<()> {
     if requirements.is_empty() {
         return Ok(());
     }

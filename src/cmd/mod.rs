@@ -8,6 +8,7 @@ pub mod find_lr;
 pub mod predict;
 pub mod resume;
 pub mod schedule;
+pub mod sweep;
 pub mod train;
 pub mod trained;
 
@@ -52,7 +53,9 @@ pub struct Preflight {
 /// and `find-lr`; errors are usage errors (exit 2) naming the file.
 pub fn preflight(loaded: &LoadedConfig) -> Result<Preflight> {
     let cfg = &loaded.config;
-    let splits = data::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
+    // Through the cache: the runs that follow a check (compare, sweep) reuse this load.
+    let splits =
+        data::cache::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
     // One thread: nothing is trained, so a pool for every core would only cost.
     Trainer::new(cfg, &splits, 1).map_err(|e| loaded.usage(e))?;
     let shape = run_shape(cfg, splits.train.rows, splits.validation.is_some());

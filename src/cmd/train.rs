@@ -53,6 +53,7 @@ pub fn train_into(
         verbosity,
         label: String::new(),
         threads: None,
+        stop_after: None,
     };
     interrupt::install();
     let outcome = match resume {

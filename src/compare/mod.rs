@@ -4,6 +4,7 @@
 //! ([`load`]), so `compare --from DIR` prints the same table as the `compare` that trained them.
 //! The exports (`export/`) turn the ranked [`Table`] into bytes, one format per file.
 
+pub mod comparable;
 pub mod export;
 pub mod load;
 pub mod plan;
@@ -141,6 +142,10 @@ pub struct Row {
     pub target_epoch: Vec<Option<usize>>,
     /// Each seed's wall time (summary.json `total_seconds`).
     pub seconds: Stat,
+    /// The statistics against the leader ([`add_stats`]); written into JSON by
+    /// `export::json` as `best` (with `ci95`) and `vs_leader`.
+    #[serde(skip)]
+    pub stats: Option<stats::RowStats>,
 }
 
 impl Row {
@@ -172,6 +177,34 @@ pub struct Table {
     pub seeds: usize,
     pub rows: Vec<Row>,
     pub winner: Option<Winner>,
+    /// With statistics ([`add_stats`]): the summary line ("X is best" only when every other row
+    /// is `worse`, else the rows tied with it) and the Wilcoxon note, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The config keys the compared runs differ in (`optimizer.kind`, `schedule`), for the
+    /// header line; empty when unknown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differ_in: Vec<String>,
+}
+
+/// Seeds the bootstrap of [`add_stats`], so a table's intervals are the same on every run.
+pub const BOOTSTRAP_SEED: u64 = 0;
+
+/// Attaches the statistics of SPEC "Statistics in `compare` and `sweep`" to `table` when a row
+/// has two or more seeds (`groups` in the table's order, as [`rank`] returns them); with one
+/// seed per row nothing is computed.
+pub fn add_stats(table: &mut Table, groups: &[Group], test: stats::PairedTest) {
+    if table.seeds < 2 {
+        return;
+    }
+    let c = stats::of_groups(groups, &table.metric, test, BOOTSTRAP_SEED);
+    for (row, s) in table.rows.iter_mut().zip(c.rows) {
+        row.stats = Some(s);
+    }
+    table.summary = Some(c.summary);
+    table.note = c.note;
 }
 
 /// Ranks `groups` by their mean best `metric` (default: [`default_metric`]); returns the table
@@ -208,6 +241,9 @@ pub fn rank(
         seeds: groups.iter().map(|g| g.runs.len()).max().unwrap_or(0),
         rows,
         winner,
+        summary: None,
+        note: None,
+        differ_in: Vec::new(),
     };
     (table, groups)
 }
@@ -313,6 +349,7 @@ fn row(g: &Group, metric: &str, target: Option<f64>) -> Row {
             .map(|r| target.and_then(|t| target_epoch(&r.rows, metric, t)))
             .collect(),
         seconds: Stat::of(g.runs.iter().map(|r| Some(r.seconds)).collect()),
+        stats: None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! (`synthetic_linear`); [`split`] makes a validation set from `validation_split`.
 //! Pixels stay `u8` in memory and are scaled to [0, 1] batch by batch into a reused [`Batch`].
 
+pub mod cache;
 pub mod csv;
 pub mod idx;
 pub mod split;

@@ -57,10 +57,21 @@ impl RunDir {
     }
 }
 
+/// Writes `bytes` to `path` through a temporary file beside it and a rename, so a reader (or a
+/// crash) sees the old or the new contents whole. The temporary name is unique to this process
+/// and call (`NAME.EXT.PID-N.tmp`): processes writing the same file at once (sweep shards on one
+/// OUT writing sweep.csv and epochs.csv) each rename their own whole file, the last one winning,
+/// instead of one renaming away the other's temporary file (which failed with "No such file").
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let unique = format!(
+        "{}-{}.tmp",
+        std::process::id(),
+        CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let tmp = path.with_extension(match path.extension() {
-        Some(e) => format!("{}.tmp", e.to_string_lossy()),
-        None => "tmp".to_string(),
+        Some(e) => format!("{}.{unique}", e.to_string_lossy()),
+        None => unique,
     });
     // Synced before the rename, so that after a power cut the name points at whole contents.
     let write = || -> std::io::Result<()> {
@@ -111,6 +122,26 @@ mod tests {
         assert!(format!("{err}").contains("--force"), "{err}");
         assert_eq!(crate::error::exit_code(&err), 2);
         RunDir::create(&run, true).unwrap();
+    }
+
+    #[test]
+    fn writers_of_one_file_at_the_same_time_never_fail_and_leave_one_whole_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sweep.csv");
+        let versions: Vec<Vec<u8>> = (0..4u8).map(|i| vec![b'a' + i; 4096]).collect();
+        std::thread::scope(|s| {
+            for v in &versions {
+                let path = &path;
+                s.spawn(move || {
+                    for _ in 0..200 {
+                        write_atomic(path, v).unwrap();
+                    }
+                });
+            }
+        });
+        assert!(versions.contains(&fs::read(&path).unwrap()));
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left behind");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`prune`]: successive halving (`[prune] kind = "halving"`);
 //! - [`shard`]: `--shard I/N`;
 //! - [`slurm`]: the `--slurm` batch script;
+//! - [`run`]: training the runs on `--jobs` workers, each under its directory's lock;
 //! - [`manifest`]: `OUT/sweep.json`, updated under a file lock, rebuilt from run directories.
 
 pub mod inline;
@@ -16,5 +17,6 @@ pub mod manifest;
 pub mod plan;
 pub mod prune;
 pub mod random;
+pub mod run;
 pub mod shard;
 pub mod slurm;

@@ -9,7 +9,7 @@
 use anyhow::Result;
 
 use super::median;
-use crate::compare::{Row, Stat, Table};
+use crate::compare::{Row, Stat, Table, stats};
 use crate::output::format_number;
 
 /// A row's cell of one column; `None` is left empty (pandas reads NaN).
@@ -73,6 +73,16 @@ pub fn columns(t: &Table) -> Vec<Column> {
     }
     cols.push(Column::new("target_epoch", |r| epoch(&r.target_epoch)));
     cols.extend(Column::stat("seconds", |r| &r.seconds));
+    if t.rows.iter().any(|r| r.stats.is_some()) {
+        for (i, name) in stats::CSV_COLUMNS.iter().enumerate() {
+            cols.push(Column::new(*name, move |r| {
+                r.stats
+                    .as_ref()
+                    .map(|s| s.csv_values()[i].clone())
+                    .filter(|v| !v.is_empty())
+            }));
+        }
+    }
     cols
 }
 

@@ -5,8 +5,18 @@ use anyhow::Result;
 
 use crate::compare::Table;
 
+/// With statistics, each row's `best` gains `ci95` and the row gains `vs_leader` (SPEC).
 pub fn render(t: &Table) -> Result<Vec<u8>> {
-    let mut bytes = serde_json::to_vec_pretty(t)?;
+    let mut v = serde_json::to_value(t)?;
+    if let Some(rows) = v.get_mut("rows").and_then(|r| r.as_array_mut()) {
+        for (json, row) in rows.iter_mut().zip(&t.rows) {
+            if let (Some(s), Some(obj)) = (&row.stats, json.as_object_mut()) {
+                obj.insert("best".into(), serde_json::to_value(&s.best)?);
+                obj.insert("vs_leader".into(), serde_json::to_value(&s.vs_leader)?);
+            }
+        }
+    }
+    let mut bytes = serde_json::to_vec_pretty(&v)?;
     bytes.push(b'\n');
     Ok(bytes)
 }

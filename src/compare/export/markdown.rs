@@ -1,6 +1,6 @@
 //! `--format markdown`: the same cells as the text table, as a GitHub table, then the winner.
 
-use super::{Align, columns, verdict};
+use super::{Align, columns, differ_line, verdict};
 use crate::compare::Table;
 
 pub fn render(t: &Table) -> String {
@@ -20,7 +20,7 @@ pub fn render(t: &Table) -> String {
             .map(|c| c.cells[i].replace('|', "\\|"))
             .collect());
     }
-    out + "\n" + &verdict(t) + "\n"
+    out + "\n" + &differ_line(t) + &verdict(t) + "\n"
 }
 
 #[cfg(test)]

@@ -195,6 +195,24 @@ pub fn columns(t: &Table) -> Vec<Column> {
         cells(&|r| seconds_cell(&r.seconds)),
         9,
     ));
+    if t.rows.iter().any(|r| r.stats.is_some()) {
+        cols.push(Column::new(
+            "ci95".into(),
+            Align::Right,
+            cells(&|r| ci_cell(r.stats.as_ref().and_then(|s| s.best.ci95))),
+            2,
+        ));
+        cols.push(Column::new(
+            "verdict".into(),
+            Align::Left,
+            cells(&|r| {
+                r.stats
+                    .as_ref()
+                    .map_or(String::new(), |s| s.vs_leader.verdict.as_str().to_string())
+            }),
+            0,
+        ));
+    }
     cols.push(Column::new(
         "status".into(),
         Align::Left,
@@ -202,6 +220,24 @@ pub fn columns(t: &Table) -> Vec<Column> {
         0,
     ));
     cols
+}
+
+/// The line naming what the compared configs differ in (`differ in: optimizer.kind,
+/// schedule`), with its newline, printed right under the table (above it, it would break every
+/// reader that takes the first line for the column names); empty when nothing is known.
+pub fn differ_line(t: &Table) -> String {
+    match t.differ_in.is_empty() {
+        true => String::new(),
+        false => format!("differ in: {}\n", t.differ_in.join(", ")),
+    }
+}
+
+/// `[0.9512, 0.9601]`, or `—` without an interval.
+fn ci_cell(ci: Option<[f64; 2]>) -> String {
+    match ci {
+        Some([lo, hi]) => format!("[{}, {}]", sig(lo).0, sig(hi).0),
+        None => "—".into(),
+    }
 }
 
 fn status_cell(r: &Row) -> String {
@@ -215,9 +251,28 @@ fn status_cell(r: &Row) -> String {
 /// `winner: cosine (val_accuracy 0.9585, +0.0030 over step)`, and what else a reader needs to
 /// trust it.
 pub fn verdict(t: &Table) -> String {
+    if let Some(summary) = &t.summary {
+        let note = t
+            .note
+            .as_ref()
+            .map(|n| format!("\nnote: {n}"))
+            .unwrap_or_default();
+        return format!("{summary}; mean of {} seeds{note}", t.seeds);
+    }
     let Some(w) = &t.winner else {
         return "no winner: no run completed with a value of the metric".into();
     };
+    if let (Some(second), Some(margin)) = (&w.runner_up, w.margin)
+        && margin == 0.0
+    {
+        // An exact tie has no winner, and no "+0.0000" margin.
+        return format!(
+            "tied: {} and {second} ({} {})",
+            w.run,
+            t.metric,
+            sig(w.value).0
+        );
+    }
     let (value, d) = sig(w.value);
     let m = &t.metric;
     let mut s = match (&w.runner_up, w.margin) {

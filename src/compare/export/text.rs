@@ -6,7 +6,7 @@
 
 use std::io::IsTerminal;
 
-use super::{Align, Column, columns, verdict};
+use super::{Align, Column, columns, differ_line, verdict};
 use crate::compare::Table;
 
 /// The width to fit when stdout is a terminal: `COLUMNS` when set (shells export it; it also
@@ -80,7 +80,7 @@ pub fn render(t: &Table, width: Option<usize>) -> String {
             hidden.join(", ")
         );
     }
-    out + &verdict(t) + "\n"
+    out + &differ_line(t) + &verdict(t) + "\n"
 }
 
 fn column_width(c: &Column) -> usize {
