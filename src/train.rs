@@ -9,7 +9,7 @@ use rand::seq::SliceRandom;
 use crate::checkpoint::TrainState;
 use crate::config::RunConfig;
 use crate::data::{Batch, Dataset, Splits};
-use crate::error::{Diverged, Interrupted};
+use crate::interrupt;
 use crate::metrics::EpochMetrics;
 use crate::model::{Network, TaskKind};
 use crate::optim::{self, Optimizer};
@@ -27,7 +27,7 @@ pub trait Observer {
     /// After every finished epoch (row written by the callee). An error stops training.
     fn on_epoch(&mut self, metrics: &EpochMetrics) -> Result<()>;
     /// Polled between steps: true to stop after the current step (SIGINT/SIGTERM). An epoch cut
-    /// short is abandoned: no row, and the run stops with `Interrupted`.
+    /// short is abandoned: no row, and the run ends with [`Outcome::Interrupted`].
     fn should_stop(&self) -> bool {
         false
     }
@@ -47,6 +47,37 @@ pub struct StepResult {
     pub rows: usize,
     /// Global gradient L2 norm before clipping.
     pub grad_norm: f64,
+}
+
+/// How [`Trainer::run`] ended. The run's status (summary.json) and the command's exit code are
+/// both decided from this, the exit code once, in `main`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome {
+    /// Every epoch up to the requested number was trained.
+    Completed,
+    /// The training loss became NaN or infinite in `epoch` (0-based, as in metrics.csv; its
+    /// row was handed on); `loss` is that epoch's mean training loss.
+    Diverged { epoch: usize, loss: f64 },
+    /// A stop was requested (SIGINT or SIGTERM): `signal` is its number (2 or 15). The last
+    /// complete epoch is kept; an epoch cut short is abandoned.
+    Interrupted { signal: i32 },
+    /// Early stopping ended the run after `epoch` (0-based, the last epoch trained); the run
+    /// counts as completed.
+    StoppedEarly { epoch: usize },
+}
+
+impl Outcome {
+    /// `Interrupted` with the signal that asked for it (SIGINT when none arrived).
+    fn interrupted() -> Outcome {
+        Outcome::Interrupted {
+            signal: interrupt::signal(),
+        }
+    }
+
+    /// True when the run trained all it was meant to (completed, or stopped early on purpose).
+    pub fn is_completed(&self) -> bool {
+        matches!(self, Outcome::Completed | Outcome::StoppedEarly { .. })
+    }
 }
 
 pub struct Trainer<'a> {
@@ -203,30 +234,33 @@ impl<'a> Trainer<'a> {
     }
 
     /// Trains epochs `epochs_done..epochs` (from 0 unless restored), handing each finished
-    /// epoch to `observer`.
-    /// Stops with `Diverged` when the loss becomes NaN or infinite (that epoch's row is still
-    /// handed on, so the CSV shows where it happened), and with `Interrupted` when asked to.
-    pub fn run(&mut self, epochs: usize, observer: &mut dyn Observer) -> Result<()> {
+    /// epoch to `observer`, and says how training ended: [`Outcome::Diverged`] when the loss
+    /// became NaN or infinite (that epoch's row is still handed on, so the CSV shows where it
+    /// happened), [`Outcome::Interrupted`] when the observer asked to stop.
+    ///
+    /// # Errors
+    /// Only what the observer's `on_epoch` / `on_epoch_end` return (writing a row or a
+    /// checkpoint failed): how training went is never an error.
+    pub fn run(&mut self, epochs: usize, observer: &mut dyn Observer) -> Result<Outcome> {
         for epoch in self.epochs_done..epochs {
             let Some(metrics) = self.train_epoch(epoch, observer)? else {
-                return Err(Interrupted.into());
+                return Ok(Outcome::interrupted());
             };
             let diverged = !metrics.loss.is_finite();
             observer.on_epoch(&metrics)?;
             if diverged {
-                return Err(Diverged {
+                return Ok(Outcome::Diverged {
                     epoch,
-                    message: format!("the training loss became {}", metrics.loss),
-                }
-                .into());
+                    loss: metrics.loss,
+                });
             }
             self.epochs_done = epoch + 1;
             observer.on_epoch_end(self)?;
             if observer.should_stop() {
-                return Err(Interrupted.into());
+                return Ok(Outcome::interrupted());
             }
         }
-        Ok(())
+        Ok(Outcome::Completed)
     }
 
     /// Puts the training order for `epoch` in place: a seeded shuffle, or the file order.

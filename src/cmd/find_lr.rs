@@ -20,8 +20,9 @@ use crate::error::{Interrupted, UsageError};
 use crate::interrupt;
 use crate::lrfind::{self, Curve, Mode, Range, Spread, Stop};
 use crate::output::plot::{self, Marker, Panel, Series};
-use crate::output::{self, RunDir, format_number};
+use crate::output::{self, format_number};
 use crate::paths;
+use crate::run::{self, dir::DirKind};
 use crate::train::{self, Trainer};
 
 /// Files `find-lr` writes; an existing one is never replaced without `--force`.
@@ -108,7 +109,7 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| default_dir(&loaded.path));
-    let dir = create_dir(&paths::output_dir(&out, "--out")?, args.force)?;
+    let dir = run::dir::create(&paths::output_dir(&out, "--out")?, args.force, &LRFIND_DIR)?;
     interrupt::install();
     let mut csv_text = String::from("seed,step,lr,loss,smoothed_loss\n");
     output::write_atomic(&dir.file(FILES[0]), csv_text.as_bytes())?;
@@ -224,26 +225,12 @@ fn default_dir(config: &Path) -> PathBuf {
     Path::new("runs").join(format!("{stem}-lrfind"))
 }
 
-/// Creates the directory; refuses (exit 2) when it already holds a range test, unless `force`.
-fn create_dir(path: &Path, force: bool) -> Result<RunDir> {
-    if path.exists() && !path.is_dir() {
-        bail_usage!(
-            "{}: the output directory path exists and is not a directory",
-            path.display()
-        );
-    }
-    if let (false, Some(existing)) = (force, FILES.iter().find(|f| path.join(f).exists())) {
-        bail_usage!(
-            "{}: already holds a range test ({existing}); pass --force to replace it or --out DIR to write elsewhere",
-            path.display()
-        );
-    }
-    std::fs::create_dir_all(path)
-        .with_context(|| format!("creating the output directory {}", path.display()))?;
-    Ok(RunDir {
-        path: path.to_path_buf(),
-    })
-}
+/// A range test's directory: refused when it already holds one, unless `--force`.
+const LRFIND_DIR: DirKind = DirKind {
+    noun: "output directory",
+    holds: "a range test",
+    files: &FILES,
+};
 
 /// `--write-config` never touches the original config, nor an existing file without `--force`.
 /// Returns the absolute path, its parent created.
