@@ -336,6 +336,17 @@ fn load_from(path: &Path, overrides: &[Override], base: Option<&Path>) -> Result
         .map_err(|e| UsageError(format!("{}: cannot read the config: {e}", path.display())))?;
     let text = String::from_utf8(raw)
         .map_err(|_| UsageError(format!("{}: the config is not UTF-8 text", path.display())))?;
+    load_text(path, &text, overrides, base)
+}
+
+/// [`load_from`] on text already read; `path` names it in messages.
+fn load_text(
+    path: &Path,
+    text: &str,
+    overrides: &[Override],
+    base: Option<&Path>,
+) -> Result<LoadedConfig> {
+    let text = text.to_string();
     let mut table: toml::Table = toml::from_str(&text).map_err(|e| {
         UsageError(format!(
             "{}: {}",
@@ -391,6 +402,37 @@ fn load_from(path: &Path, overrides: &[Override], base: Option<&Path>) -> Result
     };
     validate(&mut loaded.config).map_err(|e| UsageError(loaded.blame(&format!("{e:#}"))))?;
     Ok(loaded)
+}
+
+impl RunConfig {
+    /// Parses and validates a config given as TOML text (the library's way in, without a file):
+    /// relative data and output paths resolve against the current directory; defaults and range
+    /// checks are those of a config file. `[data]` may be left out when the data come from
+    /// memory ([`crate::Dataset::classification`], [`crate::Trainer::with_datasets`]).
+    ///
+    /// # Errors
+    /// A usage error (exit 2 in the CLI) naming `<string>`, the line and the key, as for a file.
+    ///
+    /// ```
+    /// let cfg = lrtrain::RunConfig::from_toml_str(
+    ///     "[model]\nkind = \"mlp\"\nhidden = [8]\n[optimizer]\nkind = \"sgd\"\nlr = 0.1\n[train]\nepochs = 2",
+    /// )
+    /// .unwrap();
+    /// assert_eq!(cfg.train.epochs, 2);
+    /// ```
+    pub fn from_toml_str(text: &str) -> Result<RunConfig> {
+        let cwd = std::env::current_dir().context("reading the current directory")?;
+        let table: toml::Table = toml::from_str(text)
+            .map_err(|e| UsageError(format!("<string>: {}", describe_toml_error(&e, text))))?;
+        // The data of a library run come from the `Dataset`s given to the trainer: a config
+        // without `[data]` gets the synthetic source, which such a run never reads. Appended
+        // at the end, so every line number in a message stays the user's.
+        let text = match table.contains_key("data") {
+            true => text.to_string(),
+            false => format!("{text}\n[data]\nkind = \"synthetic_linear\"\n"),
+        };
+        load_text(Path::new("<string>"), &text, &[], Some(&cwd)).map(|l| l.config)
+    }
 }
 
 /// Range checks of every section; fills per-kind defaults so the resolved config shows them.

@@ -80,6 +80,15 @@ impl Outcome {
     }
 }
 
+/// What [`Trainer::train`] hands back: how training ended and the trained network.
+pub struct Trained {
+    pub outcome: Outcome,
+    pub network: Network,
+}
+
+/// The training loop over one training set and an optional validation set, borrowed for its
+/// lifetime `'a`: builds the network, optimizer and schedule from a config, and trains epoch by
+/// epoch (see [`Trainer::run`] and [`Trainer::train`]).
 pub struct Trainer<'a> {
     train: &'a Dataset,
     validation: Option<&'a Dataset>,
@@ -102,6 +111,8 @@ pub struct Trainer<'a> {
     step: usize,
     /// Epochs finished (where `run` starts: > 0 after `restore`).
     epochs_done: usize,
+    /// The config's `train.epochs` (what [`Trainer::train`] runs to).
+    epochs: usize,
 }
 
 /// The run's shape as the schedule needs it, from the config and the data.
@@ -117,31 +128,86 @@ pub fn run_shape(cfg: &RunConfig, train_rows: usize, has_validation: bool) -> Ru
 }
 
 impl<'a> Trainer<'a> {
+    /// A trainer for a config and its loaded data ([`crate::data::load`]); `threads` ≥ 1.
+    ///
+    /// # Errors
+    /// A usage error when the model or schedule does not fit the data (e.g. a linear model on
+    /// classes, a schedule horizon beyond the run).
     pub fn new(cfg: &RunConfig, splits: &'a Splits, threads: usize) -> Result<Trainer<'a>> {
-        let train = &splits.train;
+        Trainer::build(
+            cfg,
+            &splits.train,
+            splits.validation.as_ref(),
+            splits.task,
+            splits.outputs,
+            threads,
+        )
+    }
+
+    /// A trainer on datasets made in memory ([`Dataset::classification`],
+    /// [`Dataset::regression`]); `cfg.data` is not read. The task follows the targets (an MLP
+    /// on regression targets gets the MSE head); classes are the largest label over both sets
+    /// plus one. `threads`: 0 for every core, as the config's `threads`.
+    ///
+    /// # Errors
+    /// A usage error when the two sets differ in features or target kind, or as [`Trainer::new`].
+    pub fn with_datasets(
+        cfg: &RunConfig,
+        train: &'a Dataset,
+        validation: Option<&'a Dataset>,
+        threads: usize,
+    ) -> Result<Trainer<'a>> {
+        let task = match train.max_class() {
+            Some(_) => TaskKind::Classification,
+            None => TaskKind::Regression,
+        };
+        if let Some(v) = validation {
+            if v.cols != train.cols {
+                crate::bail_usage!(
+                    "validation: {} features, but the training set has {}",
+                    v.cols,
+                    train.cols
+                );
+            }
+            if v.max_class().is_some() != (task == TaskKind::Classification) {
+                crate::bail_usage!(
+                    "validation: its targets are not of the training set's kind (classes or values)"
+                );
+            }
+        }
+        let outputs = train.outputs().max(validation.map_or(0, Dataset::outputs));
+        let threads = crate::config::resolve_threads(threads);
+        Trainer::build(cfg, train, validation, task, outputs, threads)
+    }
+
+    fn build(
+        cfg: &RunConfig,
+        train: &'a Dataset,
+        validation: Option<&'a Dataset>,
+        task: TaskKind,
+        outputs: usize,
+        threads: usize,
+    ) -> Result<Trainer<'a>> {
         let batch_rows = cfg.train.batch_size.rows(train.rows);
+        let largest = validation.map_or(0, |v| v.rows).max(train.rows).max(1);
         let net = Network::for_task(
             &cfg.model,
-            splits.task,
+            task,
             train.cols,
-            splits.outputs,
-            batch_rows.max(EVAL_ROWS.min(largest(splits))),
+            outputs,
+            batch_rows.max(EVAL_ROWS.min(largest)),
             threads,
             seed::derive(cfg.seed, "init"),
         )?;
-        let mut shape = run_shape(cfg, train.rows, splits.validation.is_some());
-        shape.classification = splits.task == TaskKind::Classification;
+        let mut shape = run_shape(cfg, train.rows, validation.is_some());
+        shape.classification = task == TaskKind::Classification;
         let schedule = LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape)?;
         let optimizer = cfg.optimizer.build(&net.layout());
-        let eval_rows = splits
-            .validation
-            .as_ref()
-            .map_or(0, |v| v.rows)
-            .max(train.rows);
+        let eval_rows = validation.map_or(0, |v| v.rows).max(train.rows);
         Ok(Trainer {
             train,
-            validation: splits.validation.as_ref(),
-            task: splits.task,
+            validation,
+            task,
             grads: vec![0.0; net.num_params()],
             eval_swap: vec![0.0; net.num_params()],
             net,
@@ -156,6 +222,23 @@ impl<'a> Trainer<'a> {
             clip_norm: cfg.optimizer.clip_norm,
             step: 0,
             epochs_done: 0,
+            epochs: cfg.train.epochs,
+        })
+    }
+
+    /// Trains the config's `train.epochs` (see [`Trainer::run`]) and hands back the trained
+    /// network, holding the optimizer's evaluation point (schedule-free: the average x), as
+    /// params.bin does.
+    ///
+    /// # Errors
+    /// Only what `observer` returns; a diverged or interrupted run is an [`Outcome`].
+    pub fn train(mut self, observer: &mut dyn Observer) -> Result<Trained> {
+        let outcome = self.run(self.epochs, observer)?;
+        let params = self.eval_params();
+        self.net.params_mut().copy_from_slice(&params);
+        Ok(Trained {
+            outcome,
+            network: self.net,
         })
     }
 
@@ -410,13 +493,4 @@ impl<'a> Trainer<'a> {
         let n = data.rows.max(1) as f64;
         (loss_sum / n, correct as f64 / n)
     }
-}
-
-fn largest(splits: &Splits) -> usize {
-    splits
-        .validation
-        .as_ref()
-        .map_or(0, |v| v.rows)
-        .max(splits.train.rows)
-        .max(1)
 }

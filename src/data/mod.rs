@@ -6,6 +6,7 @@
 
 pub mod csv;
 pub mod idx;
+mod memory;
 pub mod split;
 pub mod synthetic;
 pub mod tabular;
