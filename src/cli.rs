@@ -51,7 +51,7 @@ pub enum Command {
         after_help = "Prints one line on stdout: loss=…,accuracy=…,rows=N (no accuracy for regression).\n\nExamples:\n  lrtrain eval --run runs/mnist\n  lrtrain eval --run runs/mnist --images t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz\n  lrtrain eval --run runs/linear --csv more.csv --target y"
     )]
     Eval(EvalArgs),
-    /// Predictions of a run's final parameters for new rows, as CSV (prediction[,p_<class>…]).
+    /// Predictions of a run's final parameters for new rows, as CSV (prediction[,p_{class}…]).
     #[command(
         after_help = "Examples:\n  lrtrain predict --run runs/penguins --csv new.csv --proba > predictions.csv\n  lrtrain predict --run runs/mnist --images t10k-images-idx3-ubyte.gz --out digits.csv"
     )]
@@ -82,7 +82,7 @@ pub struct PredictArgs {
     /// Write the CSV here instead of stdout.
     #[arg(long, value_name = "FILE.csv")]
     pub out: Option<PathBuf>,
-    /// Also one column p_<class> per class: the predicted probabilities.
+    /// Also one column p_{class} per class: the predicted probabilities.
     #[arg(long)]
     pub proba: bool,
     /// Replace an existing --out file.
@@ -126,7 +126,7 @@ pub struct ConfigArgs {
 pub struct TrainArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Run directory (default: output.dir, else runs/<config file stem>).
+    /// Run directory (default: output.dir, else runs/{config file stem}).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Override the config's seed.
@@ -179,7 +179,7 @@ pub struct ScheduleArgs {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Config files to train and compare (each into <out>/<file stem>).
+    /// Config files to train and compare (each into {out}/{file stem}).
     #[arg(
         value_name = "FILE",
         required_unless_present = "from",

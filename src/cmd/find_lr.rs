@@ -35,7 +35,7 @@ const MAX_SEEDS: usize = 1000;
 pub struct FindLrArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Directory for lrfind.csv and lrfind.json (default: runs/<config file stem>-lrfind).
+    /// Directory for lrfind.csv and lrfind.json (default: runs/{config file stem}-lrfind).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// The first (lowest) rate.

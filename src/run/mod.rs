@@ -1,6 +1,6 @@
 //! One training run of a loaded config into a run directory, in three phases: prepare (data,
 //! model, the directory, the checkpoint to go on from), train ([`Trainer::run`] with the
-//! [`recorder::Recorder`] writing every epoch), finish (status from the trainer's [`Outcome`],
+//! recorder (`recorder.rs`) writing every epoch), finish (status from the trainer's [`Outcome`],
 //! params.bin, the final summary.json and curves.svg). `train`, `resume`, `compare` and `sweep`
 //! all run through here; `find-lr` shares the directory creation ([`dir`]).
 
