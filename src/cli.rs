@@ -39,7 +39,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  lrtrain find-lr --config configs/mnist.toml --seeds 3 --write-config mnist-lr.toml"
     )]
-    FindLr(crate::cmd::find_lr::FindLrArgs),
+    FindLr(FindLrArgs),
     /// Train several configs side by side (or read finished runs), rank them, plot the curves.
     #[command(
         after_help = "Examples:\n  lrtrain compare configs/schedules/*.toml --out runs/cmp\n  lrtrain compare configs/*.toml --seeds 3 --metric val_loss --target 0.2\n  lrtrain compare --from runs/cmp --format json"
@@ -58,7 +58,7 @@ pub enum Command {
         after_help = "Prints one line on stdout: loss=…,accuracy=…,rows=N (no accuracy for regression).\n\nExamples:\n  lrtrain eval --run runs/mnist\n  lrtrain eval --run runs/mnist --images t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz\n  lrtrain eval --run runs/linear --csv more.csv --target y"
     )]
     Eval(EvalArgs),
-    /// Predictions of a run's final parameters for new rows, as CSV (prediction[,p_<class>…]).
+    /// Predictions of a run's final parameters for new rows, as CSV (prediction[,p_{class}…]).
     #[command(
         after_help = "Examples:\n  lrtrain predict --run runs/penguins --csv new.csv --proba > predictions.csv\n  lrtrain predict --run runs/mnist --images t10k-images-idx3-ubyte.gz --out digits.csv"
     )]
@@ -89,7 +89,7 @@ pub struct PredictArgs {
     /// Write the CSV here instead of stdout.
     #[arg(long, value_name = "FILE.csv")]
     pub out: Option<PathBuf>,
-    /// Also one column p_<class> per class: the predicted probabilities.
+    /// Also one column p_{class} per class: the predicted probabilities.
     #[arg(long)]
     pub proba: bool,
     /// Replace an existing --out file.
@@ -133,7 +133,7 @@ pub struct ConfigArgs {
 pub struct TrainArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Run directory (default: output.dir, else runs/<config file stem>).
+    /// Run directory (default: output.dir, else runs/{config file stem}).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Override the config's seed.
@@ -186,7 +186,7 @@ pub struct ScheduleArgs {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Config files to train and compare (each into <out>/<file stem>).
+    /// Config files to train and compare (each into {out}/{file stem}).
     #[arg(
         value_name = "FILE",
         required_unless_present = "from",
@@ -343,4 +343,44 @@ pub struct EvalArgs {
     /// Evaluate the averaged weights of `[train] ema` (params_ema.bin) instead of the raw ones.
     #[arg(long)]
     pub ema: bool,
+}
+
+/// `lrtrain find-lr`.
+#[derive(Debug, Args)]
+pub struct FindLrArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Directory for lrfind.csv and lrfind.json (default: runs/{config file stem}-lrfind).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The first (lowest) rate.
+    #[arg(long, value_name = "X", default_value_t = crate::lrfind::DEFAULT_MIN)]
+    pub min: f64,
+    /// The last (highest) rate.
+    #[arg(long, value_name = "Y", default_value_t = crate::lrfind::DEFAULT_MAX)]
+    pub max: f64,
+    /// Mini-batch steps from --min to --max.
+    #[arg(long, value_name = "N", default_value_t = crate::lrfind::DEFAULT_STEPS)]
+    pub steps: usize,
+    /// How the rate rises: exp (the same factor every step) or linear (Smith's paper).
+    #[arg(long, value_enum, default_value_t = crate::lrfind::Mode::Exp)]
+    pub mode: crate::lrfind::Mode,
+    /// Repeat the test with seeds seed, seed+1, …, seed+K−1 and report the spread.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub seeds: usize,
+    /// Draw the smoothed loss against the rate (log axis), one curve per seed, suggestions marked.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Write the whole resolved config with optimizer.lr set to the chosen suggestion.
+    #[arg(long, value_name = "FILE")]
+    pub write_config: Option<PathBuf>,
+    /// Replace an existing lrfind.csv / lrfind.json, the --plot file or the --write-config file.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress on stderr (results still go to stdout).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Also one line per step on stderr (step counted from 1, rate, loss, smoothed loss).
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
 }

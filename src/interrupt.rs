@@ -51,6 +51,15 @@ pub fn requested() -> bool {
     SIGNAL.load(Ordering::SeqCst) != 0
 }
 
+/// The number of the signal that asked to stop (15 for SIGTERM); SIGINT's (2) when the stop came
+/// without one.
+pub fn signal() -> i32 {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => SIGINT,
+        s => s,
+    }
+}
+
 /// The exit code of an interrupted command: 128 + the number of the signal that stopped it (130
 /// for SIGINT, 143 for SIGTERM); 130 when the interruption came without a signal.
 pub fn exit_code() -> i32 {

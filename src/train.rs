@@ -11,7 +11,7 @@ use crate::config::RunConfig;
 use crate::data::{Batch, Dataset, Splits};
 use crate::early_stopping::EarlyStopper;
 use crate::ema::Ema;
-use crate::error::{Diverged, Interrupted};
+use crate::interrupt;
 use crate::metrics::EpochMetrics;
 use crate::model::{Network, TaskKind};
 use crate::optim::{self, Optimizer};
@@ -29,7 +29,7 @@ pub trait Observer {
     /// After every finished epoch (row written by the callee). An error stops training.
     fn on_epoch(&mut self, metrics: &EpochMetrics) -> Result<()>;
     /// Polled between steps: true to stop after the current step (SIGINT/SIGTERM). An epoch cut
-    /// short is abandoned: no row, and the run stops with `Interrupted`.
+    /// short is abandoned: no row, and the run ends with [`Outcome::Interrupted`].
     fn should_stop(&self) -> bool {
         false
     }
@@ -51,6 +51,46 @@ pub struct StepResult {
     pub grad_norm: f64,
 }
 
+/// How [`Trainer::run`] ended. The run's status (summary.json) and the command's exit code are
+/// both decided from this, the exit code once, in `main`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome {
+    /// Every epoch up to the requested number was trained.
+    Completed,
+    /// The training loss became NaN or infinite in `epoch` (0-based, as in metrics.csv; its
+    /// row was handed on); `loss` is that epoch's mean training loss.
+    Diverged { epoch: usize, loss: f64 },
+    /// A stop was requested (SIGINT or SIGTERM): `signal` is its number (2 or 15). The last
+    /// complete epoch is kept; an epoch cut short is abandoned.
+    Interrupted { signal: i32 },
+    /// Early stopping ended the run after `epoch` (0-based, the last epoch trained); the run
+    /// counts as completed.
+    StoppedEarly { epoch: usize },
+}
+
+impl Outcome {
+    /// `Interrupted` with the signal that asked for it (SIGINT when none arrived).
+    fn interrupted() -> Outcome {
+        Outcome::Interrupted {
+            signal: interrupt::signal(),
+        }
+    }
+
+    /// True when the run trained all it was meant to (completed, or stopped early on purpose).
+    pub fn is_completed(&self) -> bool {
+        matches!(self, Outcome::Completed | Outcome::StoppedEarly { .. })
+    }
+}
+
+/// What [`Trainer::train`] hands back: how training ended and the trained network.
+pub struct Trained {
+    pub outcome: Outcome,
+    pub network: Network,
+}
+
+/// The training loop over one training set and an optional validation set, borrowed for its
+/// lifetime `'a`: builds the network, optimizer and schedule from a config, and trains epoch by
+/// epoch (see [`Trainer::run`] and [`Trainer::train`]).
 pub struct Trainer<'a> {
     train: &'a Dataset,
     validation: Option<&'a Dataset>,
@@ -77,6 +117,8 @@ pub struct Trainer<'a> {
     stopper: Option<EarlyStopper>,
     /// `[train] ema`, when set: the average of the parameters, updated after every step.
     ema: Option<Ema>,
+    /// The config's `train.epochs` (what [`Trainer::train`] runs to).
+    epochs: usize,
 }
 
 /// The run's shape as the schedule needs it, from the config and the data.
@@ -92,20 +134,79 @@ pub fn run_shape(cfg: &RunConfig, train_rows: usize, has_validation: bool) -> Ru
 }
 
 impl<'a> Trainer<'a> {
+    /// A trainer for a config and its loaded data ([`crate::data::load`]); `threads` ≥ 1.
+    ///
+    /// # Errors
+    /// A usage error when the model or schedule does not fit the data (e.g. a linear model on
+    /// classes, a schedule horizon beyond the run).
     pub fn new(cfg: &RunConfig, splits: &'a Splits, threads: usize) -> Result<Trainer<'a>> {
-        let train = &splits.train;
+        Trainer::build(
+            cfg,
+            &splits.train,
+            splits.validation.as_ref(),
+            splits.task,
+            splits.outputs,
+            threads,
+        )
+    }
+
+    /// A trainer on datasets made in memory ([`Dataset::classification`],
+    /// [`Dataset::regression`]); `cfg.data` is not read. The task follows the targets (an MLP
+    /// on regression targets gets the MSE head); classes are the largest label over both sets
+    /// plus one. `threads`: 0 for every core, as the config's `threads`.
+    ///
+    /// # Errors
+    /// A usage error when the two sets differ in features or target kind, or as [`Trainer::new`].
+    pub fn with_datasets(
+        cfg: &RunConfig,
+        train: &'a Dataset,
+        validation: Option<&'a Dataset>,
+        threads: usize,
+    ) -> Result<Trainer<'a>> {
+        let task = match train.max_class() {
+            Some(_) => TaskKind::Classification,
+            None => TaskKind::Regression,
+        };
+        if let Some(v) = validation {
+            if v.cols != train.cols {
+                crate::bail_usage!(
+                    "validation: {} features, but the training set has {}",
+                    v.cols,
+                    train.cols
+                );
+            }
+            if v.max_class().is_some() != (task == TaskKind::Classification) {
+                crate::bail_usage!(
+                    "validation: its targets are not of the training set's kind (classes or values)"
+                );
+            }
+        }
+        let outputs = train.outputs().max(validation.map_or(0, Dataset::outputs));
+        let threads = crate::config::resolve_threads(threads);
+        Trainer::build(cfg, train, validation, task, outputs, threads)
+    }
+
+    fn build(
+        cfg: &RunConfig,
+        train: &'a Dataset,
+        validation: Option<&'a Dataset>,
+        task: TaskKind,
+        outputs: usize,
+        threads: usize,
+    ) -> Result<Trainer<'a>> {
         let batch_rows = cfg.train.batch_size.rows(train.rows);
+        let largest = validation.map_or(0, |v| v.rows).max(train.rows).max(1);
         let net = Network::for_task(
             &cfg.model,
-            splits.task,
+            task,
             train.cols,
-            splits.outputs,
-            batch_rows.max(EVAL_ROWS.min(largest(splits))),
+            outputs,
+            batch_rows.max(EVAL_ROWS.min(largest)),
             threads,
             seed::derive(cfg.seed, "init"),
         )?;
-        let mut shape = run_shape(cfg, train.rows, splits.validation.is_some());
-        shape.classification = splits.task == TaskKind::Classification;
+        let mut shape = run_shape(cfg, train.rows, validation.is_some());
+        shape.classification = task == TaskKind::Classification;
         let schedule = LrSchedule::new(&cfg.schedule, cfg.optimizer.lr0(), &shape)?;
         let optimizer = cfg.optimizer.build(&net.layout());
         let mut optimizer = optimizer;
@@ -122,15 +223,11 @@ impl<'a> Trainer<'a> {
             Some(decay) => Some(Ema::new(decay, net.num_params())?),
             None => None,
         };
-        let eval_rows = splits
-            .validation
-            .as_ref()
-            .map_or(0, |v| v.rows)
-            .max(train.rows);
+        let eval_rows = validation.map_or(0, |v| v.rows).max(train.rows);
         Ok(Trainer {
             train,
-            validation: splits.validation.as_ref(),
-            task: splits.task,
+            validation,
+            task,
             grads: vec![0.0; net.num_params()],
             eval_swap: vec![0.0; net.num_params()],
             net,
@@ -147,6 +244,23 @@ impl<'a> Trainer<'a> {
             epochs_done: 0,
             stopper,
             ema,
+            epochs: cfg.train.epochs,
+        })
+    }
+
+    /// Trains the config's `train.epochs` (see [`Trainer::run`]) and hands back the trained
+    /// network, holding the optimizer's evaluation point (schedule-free: the average x), as
+    /// params.bin does.
+    ///
+    /// # Errors
+    /// Only what `observer` returns; a diverged or interrupted run is an [`Outcome`].
+    pub fn train(mut self, observer: &mut dyn Observer) -> Result<Trained> {
+        let outcome = self.run(self.epochs, observer)?;
+        let params = self.eval_params();
+        self.net.params_mut().copy_from_slice(&params);
+        Ok(Trained {
+            outcome,
+            network: self.net,
         })
     }
 
@@ -269,25 +383,28 @@ impl<'a> Trainer<'a> {
     }
 
     /// Trains epochs `epochs_done..epochs` (from 0 unless restored), handing each finished
-    /// epoch to `observer`.
-    /// Stops with `Diverged` when the loss becomes NaN or infinite (that epoch's row is still
-    /// handed on, so the CSV shows where it happened), and with `Interrupted` when asked to.
-    pub fn run(&mut self, epochs: usize, observer: &mut dyn Observer) -> Result<()> {
+    /// epoch to `observer`, and says how training ended: [`Outcome::Diverged`] when the loss
+    /// became NaN or infinite (that epoch's row is still handed on, so the CSV shows where it
+    /// happened), [`Outcome::Interrupted`] when the observer asked to stop.
+    ///
+    /// # Errors
+    /// Only what the observer's `on_epoch` / `on_epoch_end` return (writing a row or a
+    /// checkpoint failed): how training went is never an error.
+    pub fn run(&mut self, epochs: usize, observer: &mut dyn Observer) -> Result<Outcome> {
         for epoch in self.epochs_done..epochs {
             if self.stopped_epoch().is_some() {
                 break;
             }
             let Some(metrics) = self.train_epoch(epoch, observer)? else {
-                return Err(Interrupted.into());
+                return Ok(Outcome::interrupted());
             };
             let diverged = !metrics.loss.is_finite();
             observer.on_epoch(&metrics)?;
             if diverged {
-                return Err(Diverged {
+                return Ok(Outcome::Diverged {
                     epoch,
-                    message: format!("the training loss became {}", metrics.loss),
-                }
-                .into());
+                    loss: metrics.loss,
+                });
             }
             if let Some(stopper) = &mut self.stopper {
                 // With restore_best, a stop puts the best epoch's parameters back here.
@@ -295,11 +412,14 @@ impl<'a> Trainer<'a> {
             }
             self.epochs_done = epoch + 1;
             observer.on_epoch_end(self)?;
+            if let Some(epoch) = self.stopped_epoch() {
+                return Ok(Outcome::StoppedEarly { epoch });
+            }
             if observer.should_stop() {
-                return Err(Interrupted.into());
+                return Ok(Outcome::interrupted());
             }
         }
-        Ok(())
+        Ok(Outcome::Completed)
     }
 
     /// Puts the training order for `epoch` in place: a seeded shuffle, or the file order.
@@ -504,11 +624,3 @@ pub fn cycle_refused(cfg: &RunConfig) -> anyhow::Error {
     )
 }
 
-fn largest(splits: &Splits) -> usize {
-    splits
-        .validation
-        .as_ref()
-        .map_or(0, |v| v.rows)
-        .max(splits.train.rows)
-        .max(1)
-}

@@ -18,7 +18,7 @@ use crate::bail_usage;
 use crate::cli::{CompareArgs, CompareFormat};
 use crate::compare::{self, Group, Table, export, load, plan};
 use crate::config::{self, LoadedConfig};
-use crate::error::{self, Diverged, Interrupted, RequirementMissed};
+use crate::error::{Diverged, Interrupted, RequirementMissed};
 use crate::interrupt;
 use crate::output::{self, summary};
 use crate::paths;
@@ -179,7 +179,7 @@ fn train_all(args: &CompareArgs, out: &Path) -> Result<(Vec<Group>, Vec<anyhow::
     for (job, result) in jobs.iter().zip(results) {
         match result {
             Ok(err) => {
-                if let Some(e) = err.filter(|e| error::exit_code(e) != 3) {
+                if let Some(e) = err {
                     failures.push(e.context(format!("{} (seed {})", job.name, job.seed)));
                 }
                 groups[job.group].runs.push(load::run(&job.dir)?);
@@ -342,7 +342,11 @@ fn execute_all(jobs: &[Job], workers: usize, force: bool, verbosity: Verbosity) 
                         eprintln!("[{n}/{}] {}", jobs.len(), describe(job, &result));
                     }
                     if let Ok(mut slot) = slots[i].lock() {
-                        *slot = Some(result.map(|o| o.error));
+                        // A diverged run is a result to compare, not a failure of the command.
+                        *slot = Some(result.map(|o| match o.status {
+                            summary::Status::Diverged => None,
+                            _ => o.error,
+                        }));
                     }
                 }
             });

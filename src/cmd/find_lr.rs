@@ -9,65 +9,25 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use clap::Args;
 use serde::Serialize;
 
 use crate::bail_usage;
-use crate::cli::ConfigArgs;
+use crate::cli::FindLrArgs;
 use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data;
 use crate::error::{Interrupted, UsageError};
 use crate::interrupt;
 use crate::lrfind::{self, Curve, Mode, Range, Spread, Stop};
 use crate::output::plot::{self, Marker, Panel, Series};
-use crate::output::{self, RunDir, format_number};
+use crate::output::{self, format_number};
 use crate::paths;
+use crate::run::{self, dir::DirKind};
 use crate::train::{self, Trainer};
 
 /// Files `find-lr` writes; an existing one is never replaced without `--force`.
 pub const FILES: [&str; 2] = ["lrfind.csv", "lrfind.json"];
 /// Most repeats `--seeds` accepts.
 const MAX_SEEDS: usize = 1000;
-
-/// `lrtrain find-lr` (declared here rather than in `cli.rs` to keep that file's merges small).
-#[derive(Debug, Args)]
-pub struct FindLrArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// Directory for lrfind.csv and lrfind.json (default: runs/<config file stem>-lrfind).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// The first (lowest) rate.
-    #[arg(long, value_name = "X", default_value_t = lrfind::DEFAULT_MIN)]
-    pub min: f64,
-    /// The last (highest) rate.
-    #[arg(long, value_name = "Y", default_value_t = lrfind::DEFAULT_MAX)]
-    pub max: f64,
-    /// Mini-batch steps from --min to --max.
-    #[arg(long, value_name = "N", default_value_t = lrfind::DEFAULT_STEPS)]
-    pub steps: usize,
-    /// How the rate rises: exp (the same factor every step) or linear (Smith's paper).
-    #[arg(long, value_enum, default_value_t = Mode::Exp)]
-    pub mode: Mode,
-    /// Repeat the test with seeds seed, seed+1, …, seed+K−1 and report the spread.
-    #[arg(long, value_name = "K", default_value_t = 1)]
-    pub seeds: usize,
-    /// Draw the smoothed loss against the rate (log axis), one curve per seed, suggestions marked.
-    #[arg(long, value_name = "FILE.svg")]
-    pub plot: Option<PathBuf>,
-    /// Write the whole resolved config with optimizer.lr set to the chosen suggestion.
-    #[arg(long, value_name = "FILE")]
-    pub write_config: Option<PathBuf>,
-    /// Replace an existing lrfind.csv / lrfind.json, the --plot file or the --write-config file.
-    #[arg(long)]
-    pub force: bool,
-    /// No progress on stderr (results still go to stdout).
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-    /// Also one line per step on stderr (step counted from 1, rate, loss, smoothed loss).
-    #[arg(long, short = 'v', conflicts_with = "quiet")]
-    pub verbose: bool,
-}
 
 /// The suggestion the snippet and `--write-config` use. fastai's `lr_find` has defaulted to
 /// valley since 2.5: it sits in the middle of the productive fall, away from the flat start and
@@ -108,7 +68,7 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| default_dir(&loaded.path));
-    let dir = create_dir(&paths::output_dir(&out, "--out")?, args.force)?;
+    let dir = run::dir::create(&paths::output_dir(&out, "--out")?, args.force, &LRFIND_DIR)?;
     interrupt::install();
     let mut csv_text = String::from("seed,step,lr,loss,smoothed_loss\n");
     output::write_atomic(&dir.file(FILES[0]), csv_text.as_bytes())?;
@@ -224,26 +184,12 @@ fn default_dir(config: &Path) -> PathBuf {
     Path::new("runs").join(format!("{stem}-lrfind"))
 }
 
-/// Creates the directory; refuses (exit 2) when it already holds a range test, unless `force`.
-fn create_dir(path: &Path, force: bool) -> Result<RunDir> {
-    if path.exists() && !path.is_dir() {
-        bail_usage!(
-            "{}: the output directory path exists and is not a directory",
-            path.display()
-        );
-    }
-    if let (false, Some(existing)) = (force, FILES.iter().find(|f| path.join(f).exists())) {
-        bail_usage!(
-            "{}: already holds a range test ({existing}); pass --force to replace it or --out DIR to write elsewhere",
-            path.display()
-        );
-    }
-    std::fs::create_dir_all(path)
-        .with_context(|| format!("creating the output directory {}", path.display()))?;
-    Ok(RunDir {
-        path: path.to_path_buf(),
-    })
-}
+/// A range test's directory: refused when it already holds one, unless `--force`.
+const LRFIND_DIR: DirKind = DirKind {
+    noun: "output directory",
+    holds: "a range test",
+    files: &FILES,
+};
 
 /// `--write-config` never touches the original config, nor an existing file without `--force`.
 /// Returns the absolute path, its parent created.

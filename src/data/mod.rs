@@ -7,6 +7,7 @@
 pub mod cache;
 pub mod csv;
 pub mod idx;
+mod memory;
 pub mod split;
 pub mod synthetic;
 pub mod tabular;

@@ -20,6 +20,7 @@ mod dense;
 mod init;
 mod loss;
 pub mod matmul;
+mod predict;
 mod workspace;
 
 use anyhow::Result;

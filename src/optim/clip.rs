@@ -8,7 +8,7 @@
 
 /// Global L2 norm of the gradient (accumulated in f64).
 ///
-/// The sum of squares is a fixed binary tree over blocks of [`BLOCK`] elements, each block summed
+/// The sum of squares is a fixed binary tree over blocks of `BLOCK` elements, each block summed
 /// in eight independent f64 lanes (element i to lane i mod 8) added in a fixed order, so the
 /// loop vectorises and the halves of the tree can run on two threads (inside the network's pool)
 /// while the result depends only on the gradient, never on the thread count. A single running

@@ -131,15 +131,19 @@ pub trait KindConfig {
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer>;
 }
 
-/// Declares `OptimizerKind` and its dispatch to `KindConfig` from one line per kind.
+/// Declares `OptimizerKind`, its dispatch to `KindConfig` and [`KIND_NAMES`] from one line per
+/// kind (`Variant(Config) = "kind"`), so the tests enumerate every kind and none can skip them.
 macro_rules! optimizer_kinds {
-    ($($(#[$attr:meta])* $variant:ident($config:ty),)*) => {
+    ($($variant:ident($config:ty) = $name:literal,)*) => {
         /// The `kind` key of `[optimizer]` with that kind's own keys.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-        #[serde(tag = "kind", rename_all = "snake_case")]
+        #[serde(tag = "kind")]
         pub enum OptimizerKind {
-            $($(#[$attr])* $variant($config),)*
+            $(#[serde(rename = $name)] $variant($config),)*
         }
+
+        /// Every `optimizer.kind`, in the order of the list.
+        pub const KIND_NAMES: &[&str] = &[$($name,)*];
 
         impl OptimizerKind {
             fn config(&self) -> &dyn KindConfig {
@@ -152,28 +156,23 @@ macro_rules! optimizer_kinds {
 }
 
 optimizer_kinds! {
-    Sgd(SgdConfig),
-    Adagrad(AdagradConfig),
-    #[serde(rename = "rmsprop")]
-    RmsProp(RmsPropConfig),
-    Adam(AdamConfig),
-    #[serde(rename = "adamw")]
-    AdamW(AdamWConfig),
-    #[serde(rename = "nadam")]
-    NAdam(NAdamConfig),
-    #[serde(rename = "radam")]
-    RAdam(RAdamConfig),
-    Adamax(AdamaxConfig),
-    Adadelta(AdadeltaConfig),
-    Rprop(RpropConfig),
-    Asgd(AsgdConfig),
-    Lion(LionConfig),
-    Adafactor(AdafactorConfig),
-    SgdScheduleFree(SgdScheduleFreeConfig),
-    #[serde(rename = "adamw_schedule_free")]
-    AdamWScheduleFree(AdamWScheduleFreeConfig),
-    Prodigy(ProdigyConfig),
-    Muon(MuonConfig),
+    Sgd(SgdConfig) = "sgd",
+    Adagrad(AdagradConfig) = "adagrad",
+    RmsProp(RmsPropConfig) = "rmsprop",
+    Adam(AdamConfig) = "adam",
+    AdamW(AdamWConfig) = "adamw",
+    NAdam(NAdamConfig) = "nadam",
+    RAdam(RAdamConfig) = "radam",
+    Adamax(AdamaxConfig) = "adamax",
+    Adadelta(AdadeltaConfig) = "adadelta",
+    Rprop(RpropConfig) = "rprop",
+    Asgd(AsgdConfig) = "asgd",
+    Lion(LionConfig) = "lion",
+    Adafactor(AdafactorConfig) = "adafactor",
+    SgdScheduleFree(SgdScheduleFreeConfig) = "sgd_schedule_free",
+    AdamWScheduleFree(AdamWScheduleFreeConfig) = "adamw_schedule_free",
+    Prodigy(ProdigyConfig) = "prodigy",
+    Muon(MuonConfig) = "muon",
 }
 
 /// `[optimizer]`.
@@ -356,6 +355,47 @@ mod tests {
         let e = c.resolve().unwrap_err();
         assert_eq!(exit_code(&e), 2, "range errors are usage errors");
         format!("{e:#}")
+    }
+
+    /// burn's `check_save_load`, for every kind of [`KIND_NAMES`]: build, step N times, save
+    /// the state (buffers, scalars, step count), restore it into a fresh optimizer, step both M
+    /// more times with the same gradients: the parameters must stay bit-identical.
+    #[test]
+    fn every_kind_continues_bit_identically_from_saved_and_restored_state() {
+        let model: crate::model::ModelConfig =
+            toml::from_str("kind = \"mlp\"\nhidden = [5]").unwrap();
+        let net = crate::model::Network::new(&model, 4, 3, 2, 1, 11).unwrap();
+        let layout = net.layout();
+        let n = layout.num_params();
+        let grad = |k: usize| -> Vec<f32> {
+            (0..n)
+                .map(|i| (((i * 7 + k * 13) % 23) as f32 - 11.0) / 17.0)
+                .collect()
+        };
+        for kind in KIND_NAMES {
+            let mut cfg = parse(&format!("kind = \"{kind}\"")).unwrap();
+            cfg.resolve().unwrap();
+            let lr = cfg.lr0() as f32;
+            let mut a = cfg.build(&layout);
+            let mut pa = net.params().to_vec();
+            for k in 0..5 {
+                a.step(&mut pa, &grad(k), lr);
+            }
+            let mut b = cfg.build(&layout);
+            let mut pb = pa.clone();
+            for (dst, src) in b.state_buffers_mut().into_iter().zip(a.state_buffers()) {
+                dst.copy_from_slice(src);
+            }
+            b.set_scalar_state(&a.scalar_state());
+            b.set_step_count(a.step_count());
+            for k in 5..9 {
+                a.step(&mut pa, &grad(k), lr);
+                b.step(&mut pb, &grad(k), lr);
+            }
+            let bits = |p: &[f32]| p.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&pa), bits(&pb), "{kind}");
+            assert_ne!(pa, net.params(), "{kind} did not move the parameters");
+        }
     }
 
     #[test]

@@ -11,8 +11,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::error::UsageError;
-
 /// Files a run writes; an existing one is never replaced without `--force`.
 pub const RUN_FILES: [&str; 3] = ["metrics.csv", "summary.json", "config.toml"];
 
@@ -22,28 +20,10 @@ pub struct RunDir {
 }
 
 impl RunDir {
-    /// Creates the directory; refuses (exit 2) when it already holds a run, unless `force`.
+    /// Creates the directory; refuses (exit 2) when it already holds a run, unless `force`
+    /// (see [`crate::run::dir::create`]).
     pub fn create(path: &Path, force: bool) -> Result<RunDir> {
-        if path.exists() && !path.is_dir() {
-            return Err(UsageError(format!(
-                "{}: the run directory path exists and is not a directory",
-                path.display()
-            ))
-            .into());
-        }
-        let existing = RUN_FILES.iter().find(|f| path.join(f).exists());
-        if let (false, Some(existing)) = (force, existing) {
-            return Err(UsageError(format!(
-                "{}: already holds a run ({existing}); pass --force to replace it or --out DIR to write elsewhere",
-                path.display()
-            ))
-            .into());
-        }
-        fs::create_dir_all(path)
-            .with_context(|| format!("creating the run directory {}", path.display()))?;
-        Ok(RunDir {
-            path: path.to_path_buf(),
-        })
+        crate::run::dir::create(path, force, &crate::run::dir::RUN)
     }
 
     pub fn file(&self, name: &str) -> PathBuf {
