@@ -481,6 +481,32 @@ fn bad_sweep_files_and_flags_exit_2_naming_file_line_and_key_before_anything_run
 }
 
 #[test]
+fn a_sweep_axis_over_the_data_is_refused_before_anything_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    base(dir.path(), 1);
+    let s = write_config(
+        dir.path(),
+        "d.toml",
+        &format!(
+            "base = \"base.toml\"\nseeds = 1\nmetric = \"val_accuracy\"\n[grid]\ndata = [{{ kind = \"idx\", train_images = \"{0}\", train_labels = \"{1}\", test_images = \"{2}\", test_labels = \"{3}\" }}, {{ kind = \"idx\", train_images = \"{0}\", train_labels = \"{1}\", validation_split = 0.25 }}]\n",
+            mnist("train-images-idx3-ubyte.gz"),
+            mnist("train-labels-idx1-ubyte.gz"),
+            mnist("t10k-images-idx3-ubyte.gz"),
+            mnist("t10k-labels-idx1-ubyte.gz")
+        ),
+    );
+    let out = dir.path().join("out");
+    let o = sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr_of(&o));
+    assert!(
+        stderr_of(&o).contains("differ in data."),
+        "{}",
+        stderr_of(&o)
+    );
+    assert!(!out.exists());
+}
+
+#[test]
 fn prune_with_shard_or_slurm_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     base(dir.path(), 2);

@@ -59,9 +59,17 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         _ => (load::groups(&args.from)?, Vec::new()),
     };
 
+    // Finished runs read with --from obey the same rule as configs about to train.
+    let stored = stored_configs(&groups);
+    let pairs: Vec<(PathBuf, &crate::config::RunConfig)> =
+        stored.iter().map(|(d, c)| (d.clone(), c)).collect();
+    compare::comparable::check(&pairs)?;
     let (mut table, groups) = compare::rank(groups, args.metric.as_deref(), args.target);
     compare::add_stats(&mut table, &groups, args.test);
-    table.differ_in = differ_in(&groups);
+    if pairs.len() > 1 {
+        table.differ_in =
+            compare::comparable::differ_in(&pairs.iter().map(|p| p.1).collect::<Vec<_>>());
+    }
     if let Some(out) = &out {
         write_files(out, &table, &groups, args.quiet)?;
     }
@@ -98,21 +106,20 @@ pub fn print_table(table: &Table, format: CompareFormat) -> Result<()> {
     )
 }
 
-/// What the runs' configs (their summary.json `config`) differ in, for the header line.
-fn differ_in(groups: &[Group]) -> Vec<String> {
-    let configs: Vec<crate::config::RunConfig> = groups
+/// Each group's first run's config (its summary.json `config`) with the run directory.
+fn stored_configs(groups: &[Group]) -> Vec<(PathBuf, crate::config::RunConfig)> {
+    groups
         .iter()
         .filter_map(|g| g.runs.first())
         .filter_map(|r| {
             let text = std::fs::read(r.dir.join("summary.json")).ok()?;
             let json: serde_json::Value = serde_json::from_slice(&text).ok()?;
-            serde_json::from_value(json.get("config")?.clone()).ok()
+            Some((
+                r.dir.clone(),
+                serde_json::from_value(json.get("config")?.clone()).ok()?,
+            ))
         })
-        .collect();
-    if configs.len() < 2 {
-        return Vec::new();
-    }
-    compare::comparable::differ_in(&configs.iter().collect::<Vec<_>>())
+        .collect()
 }
 
 /// One run to train.

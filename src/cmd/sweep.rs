@@ -76,6 +76,18 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     for loaded in &configs {
         check(loaded, Some(&plan.metric), args.quiet)?;
     }
+    // An axis over the data or the model's task would rank runs that are not comparable.
+    compare::comparable::check(
+        &plan
+            .trials
+            .iter()
+            .zip(&configs)
+            .map(|(t, l)| {
+                let name = format!("{} (trial {})", plan.path.display(), t.name);
+                (std::path::PathBuf::from(name), &l.config)
+            })
+            .collect::<Vec<_>>(),
+    )?;
 
     if let Some(script) = script {
         return write_slurm(args, &plan, &configs, &out, &script);
