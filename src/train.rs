@@ -623,4 +623,3 @@ pub fn cycle_refused(cfg: &RunConfig) -> anyhow::Error {
         true,
     )
 }
-
