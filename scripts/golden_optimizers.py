@@ -158,6 +158,40 @@ def schedule_free_trajectories(make, beta, p0, grads):
     return ys, xs
 
 
+# L-BFGS needs a function, not a gradient sequence: an L2-regularised logistic regression on
+# PROBLEM_ROWS fixed rows of N features (labels ±1), full batch, one step(closure) per step:
+#   f(p) = mean_i softplus(-b_i · (A p)_i) + L2 · Σ p²
+PROBLEM_ROWS = 24
+L2 = 0.05
+CLOSURE_STEPS = 6
+
+
+def problem():
+    rng = np.random.default_rng(SEED + 2)
+    a = rng.normal(0.0, 1.0, (PROBLEM_ROWS, N)).astype(np.float32)
+    w = rng.normal(0.0, 1.0, N)
+    b = np.where(a @ w + rng.normal(0.0, 0.5, PROBLEM_ROWS) > 0, 1.0, -1.0).astype(np.float32)
+    return a, b
+
+
+def closure_trajectory(make, p0):
+    a, b = (torch.tensor(x) for x in problem())
+    p = torch.nn.Parameter(torch.tensor(p0))
+    opt = make([p])
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.softplus(-b * (a @ p)).mean() + L2 * (p * p).sum()
+        loss.backward()
+        return loss
+
+    out = []
+    for _ in range(CLOSURE_STEPS):
+        opt.step(closure)
+        out.append([float(x) for x in p.detach().numpy()])
+    return out
+
+
 T = torch.optim
 
 # (name, lrtrain's [optimizer] body, ["mlp" for the MLP's tensors | ("sf", β) for schedule-free
@@ -225,6 +259,22 @@ CASES = [
      MuonF32(lambda ps: MuonWithAdamW(ps, lr=0.02))),
     ("muon/f32_options", 'kind = "muon"\nlr = 0.02\nweight_decay = 0.5\nmomentum = 0.8\nnesterov = false\nns_steps = 3\nadjust_lr_fn = "match_rms_adamw"\nadamw_beta1 = 0.5\nadamw_beta2 = 0.9\nadamw_eps = 1e-3', "mlp",
      MuonF32(lambda ps: MuonWithAdamW(ps, lr=0.02, weight_decay=0.5, momentum=0.8, nesterov=False, ns_steps=3, adjust_lr_fn="match_rms_adamw", betas=(0.5, 0.9), eps=1e-3))),
+    ("lbfgs", 'kind = "lbfgs"', "closure",
+     lambda ps: T.LBFGS(ps)),
+    ("lbfgs/strong_wolfe", 'kind = "lbfgs"\nline_search_fn = "strong_wolfe"', "closure",
+     lambda ps: T.LBFGS(ps, line_search_fn="strong_wolfe")),
+    ("lbfgs/short_history", 'kind = "lbfgs"\nlr = 0.2\nmax_iter = 4\nhistory_size = 3', "closure",
+     lambda ps: T.LBFGS(ps, lr=0.2, max_iter=4, history_size=3)),
+    ("lbfgs/strong_wolfe_short", 'kind = "lbfgs"\nmax_iter = 5\nmax_eval = 9\nhistory_size = 2\nline_search_fn = "strong_wolfe"', "closure",
+     lambda ps: T.LBFGS(ps, max_iter=5, max_eval=9, history_size=2, line_search_fn="strong_wolfe")),
+    # A step too long (lr 10: the zoom, 2–6 evaluations per search) and too short (lr 0.05:
+    # the interpolation outwards) so both phases of _strong_wolfe run. Only their first two steps
+    # are kept: from step 3 on, they sit at the optimum where the search follows f32 noise
+    # (torch's own f32 and f64 runs differ there by 2.7e-4 and 1.5e-2; by < 6e-7 before).
+    ("lbfgs/strong_wolfe_zoom", 'kind = "lbfgs"\nlr = 10.0\nmax_iter = 5\nline_search_fn = "strong_wolfe"', "closure",
+     lambda ps: T.LBFGS(ps, lr=10.0, max_iter=5, line_search_fn="strong_wolfe")),
+    ("lbfgs/strong_wolfe_extrapolate", 'kind = "lbfgs"\nlr = 0.05\nmax_iter = 5\nline_search_fn = "strong_wolfe"', "closure",
+     lambda ps: T.LBFGS(ps, lr=0.05, max_iter=5, line_search_fn="strong_wolfe")),
     ("lion/weight_decay", 'kind = "lion"\nlr = 0.01\nbeta1 = 0.8\nbeta2 = 0.95\nweight_decay = 0.5',
      lambda ps: Lion(ps, lr=0.01, betas=(0.8, 0.95), weight_decay=0.5)),
 ]
@@ -242,6 +292,13 @@ def main():
         if isinstance(rest[0], tuple):
             ys, xs = schedule_free_trajectories(rest[1], rest[0][1], p0, grads)
             cases.append({"name": name, "toml": toml, "want": ys, "want_eval": xs})
+        elif rest[0] == "closure":
+            a, b = problem()
+            cases.append({
+                "name": name, "toml": toml,
+                "problem": {"a": [[float(x) for x in r] for r in a], "b": [float(x) for x in b], "l2": L2},
+                "want": closure_trajectory(rest[1], p0)[:2 if name.endswith(("_zoom", "_extrapolate")) else None],
+            })
         elif rest[0] == "mlp":
             cases.append({
                 "name": name, "toml": toml, "layout": MLP_LAYOUT,

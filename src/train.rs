@@ -454,6 +454,9 @@ impl<'a> Trainer<'a> {
         let end = (start + self.batch_rows).min(self.train.rows);
         let rows = &self.order[start..end];
         self.train.fill_batch(rows, &mut self.batch);
+        if self.optimizer.needs_closure() {
+            return self.closure_step(end - start, lr);
+        }
         let r = self
             .net
             .loss_and_grad(&self.batch.x, self.batch.targets(), &mut self.grads);
@@ -472,6 +475,41 @@ impl<'a> Trainer<'a> {
             correct: r.correct,
             rows: end - start,
             grad_norm: norm,
+        }
+    }
+
+    /// One `optimizer.step(closure)` on the filled batch (L-BFGS; full batch, so one per epoch).
+    /// The closure evaluates loss and gradient at the point the optimizer asks for; torch's
+    /// L-BFGS sees the raw gradient, so nothing is clipped (`clip_norm` is refused with it). The
+    /// optimizer works on `eval_swap` (scratch outside evaluation) and the result is copied back.
+    /// `loss`, `correct` and `grad_norm` are those of the first evaluation, as the SPEC says.
+    fn closure_step(&mut self, rows: usize, lr: f64) -> StepResult {
+        let Trainer {
+            net,
+            batch,
+            optimizer,
+            eval_swap,
+            ..
+        } = self;
+        eval_swap.copy_from_slice(net.params());
+        let mut first: Option<(usize, f64)> = None;
+        let loss = optimizer.step_with_closure(eval_swap, lr as f32, &mut |p, g| {
+            net.params_mut().copy_from_slice(p);
+            let r = net.loss_and_grad(&batch.x, batch.targets(), g);
+            first.get_or_insert((r.correct, optim::global_norm(g)));
+            r.loss
+        });
+        net.params_mut().copy_from_slice(eval_swap);
+        let (correct, grad_norm) = first.unwrap_or((0, 0.0));
+        if let Some(ema) = &mut self.ema {
+            ema.update(self.net.params());
+        }
+        self.step += 1;
+        StepResult {
+            loss,
+            correct,
+            rows,
+            grad_norm,
         }
     }
 

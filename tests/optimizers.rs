@@ -158,3 +158,84 @@ fn every_optimizer_example_config_learns_mnist_in_two_epochs() {
         assert!(best > 0.8, "{}: best val_accuracy {best}", f.display());
     }
 }
+
+/// A 784-16-10 MNIST model trained by L-BFGS, full batch, `extra` lines in `[optimizer]`.
+fn lbfgs_config(dir: &Path, extra: &str, batch_size: &str) -> PathBuf {
+    write_config(
+        dir,
+        "lbfgs.toml",
+        &mnist_config(&format!(
+            "[model]\nhidden = [16]\n\n[optimizer]\nkind = \"lbfgs\"\n{extra}\n\n\
+             [schedule]\nkind = \"constant\"\n\n\
+             [train]\nepochs = 3\nbatch_size = {batch_size}\n\n[output]\ncheckpoint_every = 1\n"
+        )),
+    )
+}
+
+#[test]
+fn lbfgs_trains_full_batch_one_step_per_epoch_and_a_resumed_run_matches_the_straight_run() {
+    for extra in ["", "line_search_fn = \"strong_wolfe\"\nhistory_size = 5"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (full, part) = (tmp.path().join("full"), tmp.path().join("part"));
+        let cfg = lbfgs_config(tmp.path(), extra, "\"full\"");
+        train(&cfg, &full, &[]);
+        let (header, rows) = read_csv(&full.join("metrics.csv"));
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let losses: Vec<f64> = rows
+            .iter()
+            .map(|r| r[col("loss")].parse().unwrap())
+            .collect();
+        assert_eq!(losses.len(), 3);
+        // Epoch 0's loss is the first evaluation's: the untrained net's, about ln 10.
+        assert!((losses[0] - 10f64.ln()).abs() < 0.1, "{extra}: {losses:?}");
+        assert!(
+            losses[1] < 0.6 * losses[0] && losses[2] < losses[1],
+            "{extra}: {losses:?}"
+        );
+        let acc: f64 = rows[2][col("val_accuracy")].parse().unwrap();
+        assert!(acc > 0.8, "{extra}: val_accuracy {acc}");
+        train(&cfg, &part, &["--epochs", "1"]);
+        let o = lrtrain()
+            .args(["resume", "--quiet", "--epochs", "3"])
+            .arg(&part)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{extra}: {}", stderr_of(&o));
+        assert_eq!(
+            rows_without_seconds(&part),
+            rows_without_seconds(&full),
+            "{extra}"
+        );
+        assert_eq!(
+            std::fs::read(part.join("params.bin")).unwrap(),
+            std::fs::read(full.join("params.bin")).unwrap(),
+            "{extra}"
+        );
+    }
+}
+
+#[test]
+fn lbfgs_with_mini_batches_or_clipping_is_refused_naming_the_key_with_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (extra, batch, key) in [
+        ("", "256", "train.batch_size"),
+        ("clip_norm = 1.0", "\"full\"", "optimizer.clip_norm"),
+    ] {
+        let cfg = lbfgs_config(tmp.path(), extra, batch);
+        let out = tmp.path().join("out");
+        let o = lrtrain()
+            .args(["train", "--quiet", "--config"])
+            .arg(&cfg)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = stderr_of(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(err.contains(key) && err.contains("lbfgs"), "{err}");
+        assert!(err.contains(&cfg.display().to_string()), "{key}: {err}");
+        assert!(!out.exists(), "nothing is written for a refused config");
+    }
+}

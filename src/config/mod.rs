@@ -16,7 +16,7 @@ use crate::bail_usage;
 use crate::data::{self, DataConfig};
 use crate::error::UsageError;
 use crate::model::ModelConfig;
-use crate::optim::OptimizerConfig;
+use crate::optim::{OptimizerConfig, OptimizerKind};
 use crate::paths;
 use crate::schedule::{self, RunShape, ScheduleConfig};
 
@@ -467,6 +467,20 @@ fn validate(cfg: &mut RunConfig) -> Result<()> {
     }
     cfg.model.validate()?;
     cfg.optimizer.resolve()?;
+    if let OptimizerKind::Lbfgs(_) = cfg.optimizer.kind {
+        // torch's L-BFGS assumes the closure evaluates one fixed function, and clips nothing.
+        if let BatchSize::Rows(b) = cfg.train.batch_size {
+            bail_usage!(
+                "train.batch_size: optimizer.kind = \"lbfgs\" trains full batch only: expected \"full\", found {b}"
+            );
+        }
+        if cfg.optimizer.clip_norm != 0.0 {
+            bail_usage!(
+                "optimizer.clip_norm: expected 0 with kind = \"lbfgs\" (torch's L-BFGS sees the raw gradient), found {:?}",
+                cfg.optimizer.clip_norm
+            );
+        }
+    }
     Ok(())
 }
 

@@ -67,6 +67,61 @@ struct Case {
     /// Schedule-free: the evaluation point x after each step (the reference's `eval()`).
     #[serde(default)]
     want_eval: Option<Vec<Vec<f64>>>,
+    /// Closure optimizers (L-BFGS): the function each `step(closure)` evaluates, instead of
+    /// the gradient sequence; `want` holds the parameters after each step.
+    #[serde(default)]
+    problem: Option<Problem>,
+}
+
+/// The script's `f(p) = mean_i softplus(−b_i·(A p)_i) + l2·Σ p²` on rows `a` (each as long as
+/// the parameters) with labels `b` (±1).
+#[derive(Deserialize)]
+struct Problem {
+    a: Vec<Vec<f32>>,
+    b: Vec<f32>,
+    l2: f64,
+}
+
+impl Problem {
+    /// The loss at `p` and its gradient into `g`, in f64 and rounded to f32 (torch's autograd
+    /// is f32 throughout: the two agree to f32 rounding).
+    fn loss_and_grad(&self, p: &[f32], g: &mut [f32]) -> f64 {
+        let m = self.a.len() as f64;
+        let mut grad = vec![0.0f64; p.len()];
+        let mut loss = 0.0;
+        for (row, &b) in self.a.iter().zip(&self.b) {
+            let z: f64 = row.iter().zip(p).map(|(&a, &p)| a as f64 * p as f64).sum();
+            let u = -(b as f64) * z;
+            // softplus(u) = ln(1 + e^u), stably; its derivative is the logistic σ(u).
+            loss += u.max(0.0) + (-u.abs()).exp().ln_1p();
+            let sigma = 1.0 / (1.0 + (-u).exp());
+            for (gi, &a) in grad.iter_mut().zip(row) {
+                *gi += sigma * -(b as f64) * a as f64 / m;
+            }
+        }
+        loss /= m;
+        for (i, &pi) in p.iter().enumerate() {
+            loss += self.l2 * pi as f64 * pi as f64;
+            g[i] = (grad[i] + 2.0 * self.l2 * pi as f64) as f32;
+        }
+        loss
+    }
+
+    /// The parameters after each of `steps` `step(closure)` calls from `p0`.
+    fn run(&self, toml_body: &str, p0: &[f32], steps: usize) -> Vec<Vec<f32>> {
+        let mut cfg = super::testing::parse(toml_body).unwrap();
+        cfg.resolve().unwrap();
+        let mut opt = cfg.build(&Layout::flat(p0.len()));
+        assert!(opt.needs_closure());
+        let lr = cfg.lr0() as f32;
+        let mut p = p0.to_vec();
+        let mut out = Vec::new();
+        for _ in 0..steps {
+            opt.step_with_closure(&mut p, lr, &mut |x, g| self.loss_and_grad(x, g));
+            out.push(p.clone());
+        }
+        out
+    }
 }
 
 /// Replays every case named `kind` or `kind/…` and asserts each step within [`TOL`].
@@ -105,7 +160,10 @@ pub fn check(kind: &str) {
             ),
             None => Layout::flat(p0.len()),
         };
-        let (got, got_eval) = run_with(&case.toml, &layout, p0, &grads);
+        let (got, got_eval) = match &case.problem {
+            Some(problem) => (problem.run(&case.toml, p0, case.want.len()), vec![]),
+            None => run_with(&case.toml, &layout, p0, &grads),
+        };
         let want: Vec<&[f64]> = case.want.iter().map(Vec::as_slice).collect();
         let result = std::panic::catch_unwind(|| {
             assert_close(&got, &want, case.tol);

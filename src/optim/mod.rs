@@ -19,6 +19,7 @@ mod clip;
 #[cfg(test)]
 mod golden;
 mod layout;
+mod lbfgs;
 mod lion;
 mod muon;
 mod nadam;
@@ -39,6 +40,7 @@ pub use adamw_schedule_free::{AdamWScheduleFree, AdamWScheduleFreeConfig};
 pub use asgd::{Asgd, AsgdConfig};
 pub use clip::{clip_to_norm, global_norm};
 pub use layout::{Layout, ParamTensor};
+pub use lbfgs::{Lbfgs, LbfgsConfig, LineSearch};
 pub use lion::{Lion, LionConfig};
 pub use muon::{Muon, MuonConfig};
 pub use nadam::{NAdam, NAdamConfig};
@@ -114,6 +116,30 @@ pub trait Optimizer: Send {
     fn momentum(&self) -> Option<f64> {
         None
     }
+
+    /// True for optimizers that evaluate the loss themselves (L-BFGS): the trainer then calls
+    /// [`Optimizer::step_with_closure`] once per epoch instead of `step` per batch.
+    fn needs_closure(&self) -> bool {
+        false
+    }
+
+    /// One `optimizer.step(closure)` as in torch.optim: `closure(p, g)` computes the loss at the
+    /// parameters `p` (as long as `params`), writes its gradient into `g` and returns the loss;
+    /// the optimizer may call it several times and leaves `params` at its new point. Returns the
+    /// first evaluation's loss. The default, for optimizers that need one gradient, evaluates
+    /// once and applies [`Optimizer::step`] with a gradient buffer the caller never sees, so it
+    /// allocates; the trainer uses it only when [`Optimizer::needs_closure`] is true.
+    fn step_with_closure(
+        &mut self,
+        params: &mut [f32],
+        lr: f32,
+        closure: &mut dyn FnMut(&[f32], &mut [f32]) -> f64,
+    ) -> f64 {
+        let mut grads = vec![0.0; params.len()];
+        let loss = closure(params, &mut grads);
+        self.step(params, &grads, lr);
+        loss
+    }
 }
 
 /// What every kind's config struct provides, so that `OptimizerConfig` never matches on kinds.
@@ -173,6 +199,7 @@ optimizer_kinds! {
     AdamWScheduleFree(AdamWScheduleFreeConfig) = "adamw_schedule_free",
     Prodigy(ProdigyConfig) = "prodigy",
     Muon(MuonConfig) = "muon",
+    Lbfgs(LbfgsConfig) = "lbfgs",
 }
 
 /// `[optimizer]`.
