@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::model::team::{self, Disjoint};
 use crate::model::{Targets, TaskKind};
 
 /// `[data]`: where the examples come from, and how a validation set is made.
@@ -252,27 +253,32 @@ impl Dataset {
     }
 }
 
-/// Rows below which a batch is scaled on one thread (a fork costs a few µs; 64 rows ≈ 10 µs).
+/// Rows per thread below which a batch is scaled on one thread (a fork costs a few µs; 64 rows
+/// ≈ 10 µs).
 const SPLIT_MIN_ROWS: usize = 64;
 
 /// Scales the pixel rows `rows` of `pixels` (`c` bytes each) into `dst` (`rows.len() · c`).
-/// Inside a pool of several threads (the trainer fills batches in the network's pool) the rows
-/// are halved, recursively, down to [`SPLIT_MIN_ROWS`]: each element is computed the same way
-/// whichever thread does it, so the batch is bit-identical for any thread count.
+/// Inside a team of several threads (the trainer fills batches with the network's team
+/// installed) each thread scales a contiguous share of the rows, if there are at least
+/// [`SPLIT_MIN_ROWS`] per thread: each element is computed the same way whichever thread does
+/// it, so the batch is bit-identical for any thread count.
 fn scale_rows(pixels: &[u8], c: usize, rows: &[usize], dst: &mut [f32]) {
-    if rows.len() >= 2 * SPLIT_MIN_ROWS
-        && rayon::current_thread_index().is_some()
-        && rayon::current_num_threads() > 1
-    {
-        let mid = rows.len() / 2;
-        let (r0, r1) = rows.split_at(mid);
-        let (d0, d1) = dst.split_at_mut(mid * c);
-        rayon::join(
-            || scale_rows(pixels, c, r0, d0),
-            || scale_rows(pixels, c, r1, d1),
-        );
+    let threads = team::current_threads();
+    if threads > 1 && rows.len() >= threads * SPLIT_MIN_ROWS {
+        let share = rows.len().div_ceil(threads);
+        let dst = Disjoint::new(dst);
+        team::split(threads, &|i| {
+            let r = &rows[(i * share).min(rows.len())..((i + 1) * share).min(rows.len())];
+            // SAFETY: part i alone takes the destination rows of its share.
+            let d = unsafe { dst.range(i * share * c..(i * share + r.len()) * c) };
+            scale_share(pixels, c, r, d);
+        });
         return;
     }
+    scale_share(pixels, c, rows, dst);
+}
+
+fn scale_share(pixels: &[u8], c: usize, rows: &[usize], dst: &mut [f32]) {
     for (i, (dst, &r)) in dst.chunks_exact_mut(c).zip(rows).enumerate() {
         if let Some(&ahead) = rows.get(i + PREFETCH_ROWS_AHEAD) {
             prefetch(&pixels[ahead * c..(ahead + 1) * c]);
@@ -908,12 +914,9 @@ mod tests {
         let order: Vec<usize> = (0..rows).map(|i| (i * 37) % rows).collect();
         let mut one = Batch::default();
         d.fill_batch(&order[..257], &mut one);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+        let team = crate::model::team::Team::new(2).unwrap();
         let mut two = Batch::default();
-        pool.install(|| d.fill_batch(&order[..257], &mut two));
+        team.install(|| d.fill_batch(&order[..257], &mut two));
         assert_eq!(one.x, two.x);
         assert_eq!(one.classes, two.classes);
     }

@@ -35,9 +35,11 @@
 //! thread and the k loop runs in a fixed order). Across thread counts the k blocking may differ,
 //! so 1 and 2 threads agree to rounding, not bit for bit.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use gemm::Parallelism;
+
+use super::team::Team;
 
 /// Products with fewer multiply-adds than this (m·n·k) run on one thread (measured, see header).
 pub const PARALLEL_MIN_WORK: usize = 1 << 21;
@@ -91,45 +93,42 @@ pub enum Strategy {
     Bands,
 }
 
-/// How many threads the products of one network may use, and the pool that holds them.
+/// How many threads the products of one network may use, and the threads themselves.
 pub struct Parallel {
     threads: usize,
     min_work: usize,
     strategy: Strategy,
+    /// The spinning team that runs the bands (and, through [`Pool`], the rest of a step);
     /// `None` for one thread: everything then runs on the caller's thread.
-    pool: Option<Arc<rayon::ThreadPool>>,
+    team: Option<Arc<Team>>,
+    /// Rayon workers for [`Strategy::Gemm`] only (kept for measuring), started on first use.
+    rayon: OnceLock<Option<Arc<rayon::ThreadPool>>>,
 }
 
-/// A handle on a network's worker threads, for running a whole training step in them: the
-/// batch fill, the products and the optimizer then share the threads without re-entering the
-/// pool for each (see `Trainer::train_batch`). Cheap to clone.
+/// A handle on a network's worker threads, for running a whole training step with them: the
+/// batch fill, the gradient norm and the optimizer update then split their loops among the same
+/// team as the products (see `Trainer::train_batch` and [`super::team::split`]). Cheap to clone.
 #[derive(Clone, Default)]
-pub struct Pool(Option<Arc<rayon::ThreadPool>>);
+pub struct Pool(Option<Arc<Team>>);
 
 impl Pool {
-    /// Runs `f` on one of the pool's threads (on the caller's thread for one thread). Work that
-    /// `f` splits with `rayon::join` then goes to the pool's other workers.
-    pub fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+    /// Runs `f` on the caller's thread with the team installed, so loops inside it that call
+    /// [`super::team::split`] share the team's threads.
+    pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
         match &self.0 {
-            Some(pool) => pool.install(f),
+            Some(team) => team.install(f),
             None => f(),
         }
     }
 }
 
 impl Parallel {
-    /// `threads` ≥ 1; more than one builds a pool of exactly that many workers, so `threads`
-    /// means what it says whatever else uses rayon's global pool.
+    /// `threads` ≥ 1; more than one starts a team of exactly that many threads (the caller and
+    /// `threads − 1` workers), so `threads` means what it says whatever else runs.
     pub fn new(threads: usize) -> anyhow::Result<Self> {
         let threads = threads.max(1);
-        let pool = if threads > 1 {
-            Some(Arc::new(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .thread_name(|i| format!("lrtrain-gemm-{i}"))
-                    .build()
-                    .map_err(|e| anyhow::anyhow!("cannot start {threads} worker threads: {e}"))?,
-            ))
+        let team = if threads > 1 {
+            Some(Arc::new(Team::new(threads)?))
         } else {
             None
         };
@@ -137,7 +136,8 @@ impl Parallel {
             threads,
             min_work: PARALLEL_MIN_WORK,
             strategy: STRATEGY,
-            pool,
+            team,
+            rayon: OnceLock::new(),
         })
     }
 
@@ -160,7 +160,7 @@ impl Parallel {
 
     /// A handle on the same threads.
     pub fn pool(&self) -> Pool {
-        Pool(self.pool.clone())
+        Pool(self.team.clone())
     }
 
     /// For measuring: changes how products are shared among the threads.
@@ -169,14 +169,23 @@ impl Parallel {
         self.min_work = min_work;
     }
 
-    /// Runs `f` inside the pool (once per batch), so the products it starts hand work to the
-    /// pool's other workers without crossing into it again for each product. Products started
-    /// outside `run` enter the pool themselves.
-    pub fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
-        match &self.pool {
-            Some(pool) => pool.install(f),
-            None => f(),
-        }
+    /// Runs `f` with the team installed (see [`Pool::run`]).
+    pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.pool().run(f)
+    }
+
+    /// The rayon pool [`Strategy::Gemm`] hands to gemm; `None` if it cannot start.
+    fn rayon(&self) -> Option<&Arc<rayon::ThreadPool>> {
+        self.rayon
+            .get_or_init(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(self.threads)
+                    .thread_name(|i| format!("lrtrain-gemm-{i}"))
+                    .build()
+                    .ok()
+                    .map(Arc::new)
+            })
+            .as_ref()
     }
 }
 
@@ -293,28 +302,29 @@ pub fn matmul(out: &mut [f32], a: Operand<'_>, b: Operand<'_>, accumulate: bool,
     // only narrows those ranges. `out` is a unique borrow, so it aliases neither input, and
     // distinct bands write distinct elements. With `accumulate = false` gemm never reads `out`
     // (it may hold anything, even NaN).
-    let pool = match &par.pool {
-        Some(pool) if m * n * k >= par.min_work => pool,
+    let team = match &par.team {
+        Some(team) if m * n * k >= par.min_work => team,
         _ => return unsafe { raw.run(Parallelism::None) },
     };
     let t = par.threads;
-    match par.strategy {
-        Strategy::Gemm => pool.install(|| unsafe { raw.run(Parallelism::Rayon(t)) }),
-        Strategy::Bands => {
-            use rayon::prelude::*;
+    let rayon = match par.strategy {
+        Strategy::Gemm => par.rayon(),
+        Strategy::Bands => None,
+    };
+    match rayon {
+        Some(pool) => pool.install(|| unsafe { raw.run(Parallelism::Rayon(t)) }),
+        None => {
             let long = m.max(n);
             let band = long.div_ceil(t).next_multiple_of(BAND_ALIGN);
             let bands = long.div_ceil(band);
-            pool.install(|| {
-                (0..bands).into_par_iter().for_each(|i| {
-                    let (lo, hi) = (i * band, ((i + 1) * band).min(long));
-                    let part = if m >= n {
-                        raw.rows(lo, hi)
-                    } else {
-                        raw.cols(lo, hi)
-                    };
-                    unsafe { part.run(Parallelism::None) }
-                })
+            team.split(bands, &|i| {
+                let (lo, hi) = (i * band, ((i + 1) * band).min(long));
+                let part = if m >= n {
+                    raw.rows(lo, hi)
+                } else {
+                    raw.cols(lo, hi)
+                };
+                unsafe { part.run(Parallelism::None) }
             });
         }
     }

@@ -21,6 +21,7 @@ mod init;
 mod loss;
 pub mod matmul;
 mod predict;
+pub mod team;
 mod workspace;
 
 use anyhow::Result;

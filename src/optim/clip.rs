@@ -6,11 +6,15 @@
 //! g         = g · clip_coef                  (only when clip_coef < 1)
 //! ```
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::model::team;
+
 /// Global L2 norm of the gradient (accumulated in f64).
 ///
 /// The sum of squares is a fixed binary tree over blocks of `BLOCK` elements, each block summed
 /// in eight independent f64 lanes (element i to lane i mod 8) added in a fixed order, so the
-/// loop vectorises and the halves of the tree can run on two threads (inside the network's pool)
+/// loop vectorises and the halves of the tree can run on two threads (inside the network's team)
 /// while the result depends only on the gradient, never on the thread count. A single running
 /// sum is a chain of dependent adds: it took 3–4 % of a 1-thread epoch (≈ 85 µs per step of the
 /// 101,770-parameter 784-128-10 network, `perf record`); the lanes take ≈ 10 µs.
@@ -25,13 +29,18 @@ fn tree_sum_squares(grads: &[f32]) -> f64 {
     if grads.len() > BLOCK {
         let mid = grads.len().div_ceil(BLOCK) / 2 * BLOCK;
         let (a, b) = grads.split_at(mid);
-        let (x, y) = if rayon::current_thread_index().is_some() && rayon::current_num_threads() > 1
-        {
-            rayon::join(|| tree_sum_squares(a), || tree_sum_squares(b))
-        } else {
-            (tree_sum_squares(a), tree_sum_squares(b))
-        };
-        return x + y;
+        if team::current_threads() > 1 {
+            // The two halves on two threads; below them the tree is summed in place (the same
+            // arithmetic, so the result does not depend on the thread count).
+            let halves = [AtomicU64::new(0), AtomicU64::new(0)];
+            team::split(2, &|i| {
+                let s = tree_sum_squares(if i == 0 { a } else { b });
+                halves[i].store(s.to_bits(), Ordering::Relaxed);
+            });
+            let [x, y] = halves.map(|h| f64::from_bits(h.into_inner()));
+            return x + y;
+        }
+        return tree_sum_squares(a) + tree_sum_squares(b);
     }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
@@ -93,11 +102,8 @@ mod tests {
             .collect();
         let want = g.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>().sqrt();
         let one = global_norm(&g);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        let two = pool.install(|| global_norm(&g));
+        let team = crate::model::team::Team::new(2).unwrap();
+        let two = team.install(|| global_norm(&g));
         assert_eq!(one.to_bits(), two.to_bits());
         assert!((one - want).abs() <= 1e-12 * want, "{one} vs {want}");
     }
