@@ -52,7 +52,8 @@ mod simd {
         for r in acc {
             t = _mm256_add_ps(t, r);
         }
-        _mm256_storeu_ps(s.as_mut_ptr(), t);
+        // SAFETY: `s` holds exactly 8 f32.
+        unsafe { _mm256_storeu_ps(s.as_mut_ptr(), t) };
         (iters * ACC as u64 * 8 * 2, s.iter().sum())
     }
 }
@@ -81,9 +82,7 @@ fn gflops(threads: usize) -> f64 {
     for _ in 0..5 {
         let start = Instant::now();
         let flops: u64 = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads)
-                .map(|_| s.spawn(|| chains(ITERS)))
-                .collect();
+            let handles: Vec<_> = (0..threads).map(|_| s.spawn(|| chains(ITERS))).collect();
             handles
                 .into_iter()
                 .map(|h| match h.join().expect("FMA thread panicked") {
