@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""lrtrain's own PyTorch reference: the same MLP 784-128-10 (ReLU, softmax cross-entropy) on
+"""lrtrain's own PyTorch reference: the same MLP 784-128-10 (or --hidden; ReLU, softmax cross-entropy) on
 Fashion-MNIST, trained with PyTorch's efficient loop (tensors preloaded and scaled once, one
 randperm per epoch, X[idx] gather per batch), with the settings lrtrain is run with.
 
@@ -77,6 +77,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--hidden", default="128", help="hidden widths, comma-separated (e.g. 1024,1024)")
     p.add_argument("--gemm", action="store_true", help="measure large-GEMM GFLOP/s instead")
     a = p.parse_args()
     if a.gemm:
@@ -88,7 +89,13 @@ def main():
     xtr, ytr, xte, yte = load()
     load_s = time.perf_counter() - t
     n = xtr.shape[0]
-    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    widths = [784] + [int(w) for w in a.hidden.split(",") if w] + [10]
+    layers = []
+    for i in range(len(widths) - 1):
+        layers.append(nn.Linear(widths[i], widths[i + 1]))
+        if i < len(widths) - 2:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
     if a.opt == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=lr)
     else:
@@ -123,7 +130,7 @@ def main():
               flush=True)
     later = epoch_s[1:] or epoch_s
     print("SUMMARY " + json.dumps(dict(
-        opt=a.opt, lr=lr, batch=a.batch, threads=a.threads, epochs=a.epochs, epoch_s=epoch_s,
+        opt=a.opt, lr=lr, batch=a.batch, hidden=a.hidden, threads=a.threads, epochs=a.epochs, epoch_s=epoch_s,
         median_epoch_s=statistics.median(later), eval_s=statistics.median(eval_s),
         test_accuracy=acc, load_s=load_s, torch=torch.__version__)), flush=True)
 
