@@ -454,12 +454,17 @@ impl<'a> Trainer<'a> {
         let end = (start + self.batch_rows).min(self.train.rows);
         let rows = &self.order[start..end];
         self.train.fill_batch(rows, &mut self.batch);
+        // The next batch's rows start arriving while this step computes (the order is fixed
+        // for the epoch), so its fill does not wait on memory row by row.
         if self.optimizer.needs_closure() {
             return self.closure_step(end - start, lr);
         }
         let r = self
             .net
             .loss_and_grad(&self.batch.x, self.batch.targets(), &mut self.grads);
+        let next =
+            &self.order[end.min(self.order.len())..(end + self.batch_rows).min(self.order.len())];
+        self.train.prefetch_rows(next);
         let norm = optim::global_norm(&self.grads);
         if self.clip_norm > 0.0 {
             optim::clip_to_norm(&mut self.grads, norm, self.clip_norm);
