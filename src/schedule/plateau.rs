@@ -16,6 +16,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind, Schedule, check};
+use crate::metric::{Direction, Metric};
 use crate::metrics::{COLUMNS, EpochMetrics};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -153,21 +154,21 @@ impl Kind for Plateau {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
         let key = cx.key("monitor");
         let m = self.monitor.as_str();
-        if !COLUMNS.contains(&m) {
+        let Some(metric) = Metric::one_of(m, &COLUMNS) else {
             return Err(check::bad(
                 &key,
                 &format!("a column of metrics.csv ({})", COLUMNS.join(", ")),
                 m,
             ));
-        }
-        if m.starts_with("val_") && !cx.shape.has_validation {
+        };
+        if metric.is_validation() && !cx.shape.has_validation {
             return Err(check::bad(
                 &key,
                 "a training metric (the run has no validation set)",
                 m,
             ));
         }
-        if m.ends_with("accuracy") && !cx.shape.classification {
+        if metric.is_accuracy() && !cx.shape.classification {
             return Err(check::bad(
                 &key,
                 "a metric of regression (accuracy is for classification)",
@@ -196,11 +197,15 @@ impl Kind for Plateau {
     fn lint(&self, cx: &Context) -> Vec<String> {
         let mut out = Vec::new();
         let m = self.monitor.as_str();
-        let looks_max = m.ends_with("accuracy");
-        let looks_min = m.ends_with("loss") || m == "grad_norm";
-        if (looks_max && self.mode == PlateauMode::Min)
-            || (looks_min && self.mode == PlateauMode::Max)
-        {
+        // Only a loss or an accuracy has a direction that is a fact rather than a naming rule
+        // (the SPEC's "*loss → min, else max" would call grad_norm or lr better when higher).
+        let wrong_way = Metric::one_of(m, &COLUMNS)
+            .filter(|metric| metric.is_loss() || metric.is_accuracy())
+            .is_some_and(|metric| match metric.direction() {
+                Direction::Max => self.mode == PlateauMode::Min,
+                Direction::Min => self.mode == PlateauMode::Max,
+            });
+        if wrong_way {
             out.push(format!(
                 "{} = \"{m}\" with {} = \"{}\": the rate drops while the metric improves",
                 cx.key("monitor"),
@@ -398,6 +403,28 @@ mod tests {
             &SHAPE,
         );
         assert!(w.iter().any(|w| w.starts_with("schedule.monitor")), "{w:?}");
+    }
+
+    #[test]
+    fn a_loss_in_mode_max_is_linted_but_grad_norm_in_either_mode_is_not() {
+        let monitor_lint = |monitor: &str, mode: &str| {
+            lint(
+                &format!(
+                    "kind = \"plateau\"\nmonitor = \"{monitor}\"\nmode = \"{mode}\"\npatience = 2"
+                ),
+                0.1,
+                &SHAPE,
+            )
+            .into_iter()
+            .filter(|w| w.starts_with("schedule.monitor"))
+            .count()
+        };
+        assert_eq!(monitor_lint("val_loss", "max"), 1);
+        assert_eq!(monitor_lint("val_loss", "min"), 0);
+        assert_eq!(monitor_lint("accuracy", "max"), 0);
+        // The SPEC's naming rule would call grad_norm better when higher; neither way is wrong.
+        assert_eq!(monitor_lint("grad_norm", "min"), 0);
+        assert_eq!(monitor_lint("grad_norm", "max"), 0);
     }
 
     #[test]
