@@ -14,10 +14,10 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use crate::config::range::{self, bad};
 use crate::metric::{Direction, Metric, RANKED};
 use crate::metrics::EpochMetrics;
 use crate::schedule::RunShape;
-use crate::schedule::check::bad;
 
 /// `[train] early_stopping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,13 +68,7 @@ impl EarlyStopping {
                 format!("\"{m}\""),
             ));
         }
-        if !(self.min_delta.is_finite() && self.min_delta >= 0.0) {
-            return Err(bad(
-                &key("min_delta"),
-                "a finite number ≥ 0",
-                self.min_delta,
-            ));
-        }
+        range::non_negative(&key("min_delta"), self.min_delta)?;
         Ok(EarlyStopper {
             cfg: self.clone(),
             metric,
@@ -283,7 +277,7 @@ mod tests {
         let e = cfg.build(&SHAPE, 1).unwrap_err().to_string();
         assert_eq!(
             e,
-            "train.early_stopping.min_delta: expected a finite number ≥ 0, found -1"
+            "train.early_stopping.min_delta: expected a finite number >= 0, found -1"
         );
         let cfg: EarlyStopping = toml::from_str("").unwrap();
         let no_val = RunShape {

@@ -27,7 +27,7 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
         None => None,
     };
     if args.steps_per_epoch == Some(0) {
-        bail_usage!("--steps-per-epoch: expected an integer ≥ 1, found 0");
+        bail_usage!("--steps-per-epoch: expected an integer >= 1, found 0");
     }
     let super::Preflight {
         shape,

@@ -14,7 +14,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, non_negative, positive, unit_closed};
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::{in_unit_closed, non_negative, positive};
 
 /// `kind = "adadelta"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,9 +53,10 @@ impl KindConfig for AdadeltaConfig {
 
     fn validate(&self) -> Result<()> {
         // PyTorch: `0.0 <= rho <= 1.0`.
-        unit_closed("optimizer.rho", self.rho)?;
+        in_unit_closed("optimizer.rho", self.rho)?;
         positive("optimizer.eps", self.eps)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {

@@ -25,8 +25,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, ParamTensor, non_negative};
-use crate::bail_usage;
+use super::{KindConfig, Layout, Optimizer, ParamTensor};
+use crate::config::range::{at_least, at_most, non_negative};
 
 /// `kind = "adafactor"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,23 +76,14 @@ impl KindConfig for AdafactorConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        if !(self.beta2_decay.is_finite() && self.beta2_decay <= 0.0) {
-            bail_usage!(
-                "optimizer.beta2_decay: expected a finite number <= 0, found {:?}",
-                self.beta2_decay
-            );
-        }
+        at_most("optimizer.beta2_decay", self.beta2_decay, 0.0)?;
         if let Some(eps1) = self.eps1 {
             non_negative("optimizer.eps1", eps1)?;
         }
         non_negative("optimizer.eps2", self.eps2)?;
-        if !(self.d.is_finite() && self.d >= 1.0) {
-            bail_usage!(
-                "optimizer.d: expected a finite number >= 1, found {:?}",
-                self.d
-            );
-        }
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        at_least("optimizer.d", self.d, 1.0)?;
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -326,11 +317,11 @@ mod tests {
             ),
             (
                 "eps1 = -1.0",
-                "optimizer.eps1: expected a finite number >= 0, found -1.0",
+                "optimizer.eps1: expected a finite number >= 0, found -1",
             ),
             (
                 "eps2 = -1.0",
-                "optimizer.eps2: expected a finite number >= 0, found -1.0",
+                "optimizer.eps2: expected a finite number >= 0, found -1",
             ),
         ] {
             let mut c = parse(&format!("kind = \"adafactor\"\n{body}")).unwrap();

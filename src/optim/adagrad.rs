@@ -11,7 +11,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, non_negative, positive};
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::{non_negative, positive};
 
 /// `kind = "adagrad"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,7 +49,8 @@ impl KindConfig for AdagradConfig {
     fn validate(&self) -> Result<()> {
         positive("optimizer.eps", self.eps)?;
         non_negative("optimizer.initial_accumulator", self.initial_accumulator)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use super::schedule_free::{Averaging, average};
 use super::sgd_schedule_free::default_weight_lr_power;
-use super::{KindConfig, Layout, Optimizer, lerp, non_negative, positive, unit_half_open};
-use crate::bail_usage;
+use super::{KindConfig, Layout, Optimizer, lerp};
+use crate::config::range::{in_unit_half_open, in_unit_open, non_negative, positive};
 
 /// `kind = "adamw_schedule_free"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,17 +72,13 @@ impl KindConfig for AdamWScheduleFreeConfig {
 
     fn validate(&self) -> Result<()> {
         // x = lerp(y, z, 1 − 1/beta1) needs beta1 > 0.
-        if !(self.beta1 > 0.0 && self.beta1 < 1.0) {
-            bail_usage!(
-                "optimizer.beta1: expected a number in (0, 1), found {:?}",
-                self.beta1
-            );
-        }
-        unit_half_open("optimizer.beta2", self.beta2)?;
+        in_unit_open("optimizer.beta1", self.beta1)?;
+        in_unit_half_open("optimizer.beta2", self.beta2)?;
         positive("optimizer.eps", self.eps)?;
         non_negative("optimizer.weight_decay", self.weight_decay)?;
         non_negative("optimizer.r", self.r)?;
-        non_negative("optimizer.weight_lr_power", self.weight_lr_power)
+        non_negative("optimizer.weight_lr_power", self.weight_lr_power)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {

@@ -18,7 +18,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, non_negative};
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::non_negative;
 
 /// `kind = "asgd"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,7 +68,8 @@ impl KindConfig for AsgdConfig {
         non_negative("optimizer.lambd", self.lambd)?;
         non_negative("optimizer.alpha", self.alpha)?;
         non_negative("optimizer.t0", self.t0)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {

@@ -13,7 +13,8 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::rprop::sign;
-use super::{KindConfig, Layout, Optimizer, non_negative, unit_half_open};
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::{in_unit_half_open, non_negative};
 
 /// `kind = "lion"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,9 +51,10 @@ impl KindConfig for LionConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        unit_half_open("optimizer.beta1", self.beta1)?;
-        unit_half_open("optimizer.beta2", self.beta2)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        in_unit_half_open("optimizer.beta1", self.beta1)?;
+        in_unit_half_open("optimizer.beta2", self.beta2)?;
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {

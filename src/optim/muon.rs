@@ -22,10 +22,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    KindConfig, Layout, Optimizer, ParamTensor, lerp, non_negative, positive, unit_half_open,
-};
+use super::{KindConfig, Layout, Optimizer, ParamTensor, lerp};
 use crate::bail_usage;
+use crate::config::range::{finite, in_unit_half_open, non_negative, positive};
 use crate::model::matmul::{Operand, Parallel, matmul};
 
 /// `kind = "muon"`.
@@ -128,9 +127,7 @@ impl KindConfig for MuonConfig {
             ("ns_b", self.ns_b),
             ("ns_c", self.ns_c),
         ] {
-            if !v.is_finite() {
-                bail_usage!("optimizer.{key}: expected a finite number, found {v:?}");
-            }
+            finite(&format!("optimizer.{key}"), v)?;
         }
         positive("optimizer.eps", self.eps)?;
         if self.ns_steps >= 100 {
@@ -146,9 +143,10 @@ impl KindConfig for MuonConfig {
                 "optimizer.adjust_lr_fn: expected original, match_rms_adamw or spectral_unclamped, found {f:?}"
             );
         }
-        unit_half_open("optimizer.adamw_beta1", self.adamw_beta1)?;
-        unit_half_open("optimizer.adamw_beta2", self.adamw_beta2)?;
-        positive("optimizer.adamw_eps", self.adamw_eps)
+        in_unit_half_open("optimizer.adamw_beta1", self.adamw_beta1)?;
+        in_unit_half_open("optimizer.adamw_beta2", self.adamw_beta2)?;
+        positive("optimizer.adamw_eps", self.adamw_eps)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {

@@ -18,7 +18,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, lerp, non_negative, positive, unit_half_open};
+use super::{KindConfig, Layout, Optimizer, lerp};
+use crate::config::range::{in_unit_half_open, non_negative, positive};
 
 /// `kind = "nadam"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,11 +73,12 @@ impl KindConfig for NAdamConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        unit_half_open("optimizer.beta1", self.beta1)?;
-        unit_half_open("optimizer.beta2", self.beta2)?;
+        in_unit_half_open("optimizer.beta1", self.beta1)?;
+        in_unit_half_open("optimizer.beta2", self.beta2)?;
         positive("optimizer.eps", self.eps)?;
         non_negative("optimizer.weight_decay", self.weight_decay)?;
-        non_negative("optimizer.momentum_decay", self.momentum_decay)
+        non_negative("optimizer.momentum_decay", self.momentum_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {

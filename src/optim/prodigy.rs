@@ -24,8 +24,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, non_negative, positive, unit_half_open};
-use crate::bail_usage;
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::{Found, bad, in_unit_half_open, non_negative, positive};
 
 /// `kind = "prodigy"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,20 +109,22 @@ impl KindConfig for ProdigyConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        unit_half_open("optimizer.beta1", self.beta1)?;
-        unit_half_open("optimizer.beta2", self.beta2)?;
+        in_unit_half_open("optimizer.beta1", self.beta1)?;
+        in_unit_half_open("optimizer.beta2", self.beta2)?;
         if let Some(beta3) = self.beta3 {
-            unit_half_open("optimizer.beta3", beta3)?;
+            in_unit_half_open("optimizer.beta3", beta3)?;
         }
         positive("optimizer.eps", self.eps)?;
         non_negative("optimizer.weight_decay", self.weight_decay)?;
         positive("optimizer.d0", self.d0)?;
         positive("optimizer.d_coef", self.d_coef)?;
+        // inf is the reference's default (unbounded growth), so this is not `at_least`.
         if self.growth_rate.is_nan() || self.growth_rate < 1.0 {
-            bail_usage!(
-                "optimizer.growth_rate: expected a number >= 1 (inf = unbounded), found {:?}",
-                self.growth_rate
-            );
+            return Err(bad(
+                "optimizer.growth_rate",
+                "a number >= 1 (inf = unbounded)",
+                Found(self.growth_rate),
+            ));
         }
         Ok(())
     }

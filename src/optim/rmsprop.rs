@@ -15,7 +15,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, lerp, non_negative, positive, unit_half_open};
+use super::{KindConfig, Layout, Optimizer, lerp};
+use crate::config::range::{in_unit_half_open, non_negative, positive};
 
 /// `kind = "rmsprop"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,10 +62,11 @@ impl KindConfig for RmsPropConfig {
     fn validate(&self) -> Result<()> {
         // PyTorch accepts any alpha ≥ 0, but with alpha ≥ 1 the average never learns the
         // gradient's scale: reject it like a beta.
-        unit_half_open("optimizer.alpha", self.alpha)?;
+        in_unit_half_open("optimizer.alpha", self.alpha)?;
         positive("optimizer.eps", self.eps)?;
         non_negative("optimizer.momentum", self.momentum)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {

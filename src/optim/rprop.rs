@@ -17,8 +17,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, positive};
-use crate::bail_usage;
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::{Found, above, bad, in_unit_open, positive};
 
 /// `kind = "rprop"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,26 +69,16 @@ impl KindConfig for RpropConfig {
 
     fn validate(&self) -> Result<()> {
         // PyTorch: `0.0 < etaminus < 1.0 < etaplus`.
-        if !(self.eta_minus > 0.0 && self.eta_minus < 1.0) {
-            bail_usage!(
-                "optimizer.eta_minus: expected a number in (0, 1), found {:?}",
-                self.eta_minus
-            );
-        }
-        if !(self.eta_plus.is_finite() && self.eta_plus > 1.0) {
-            bail_usage!(
-                "optimizer.eta_plus: expected a finite number > 1, found {:?}",
-                self.eta_plus
-            );
-        }
-        positive("optimizer.step_size_min", self.step_size_min)?;
+        in_unit_open("optimizer.eta_minus", self.eta_minus)?;
+        above("optimizer.eta_plus", self.eta_plus, 1.0)?;
+        let min = positive("optimizer.step_size_min", self.step_size_min)?;
         positive("optimizer.step_size_max", self.step_size_max)?;
-        if self.step_size_min > self.step_size_max {
-            bail_usage!(
-                "optimizer.step_size_max: expected a number >= step_size_min ({:?}), found {:?}",
-                self.step_size_min,
-                self.step_size_max
-            );
+        if self.step_size_max < min {
+            return Err(bad(
+                "optimizer.step_size_max",
+                &format!("a number >= step_size_min ({})", Found(min)),
+                Found(self.step_size_max),
+            ));
         }
         Ok(())
     }

@@ -13,8 +13,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, non_negative, unit_closed};
+use super::{KindConfig, Layout, Optimizer};
 use crate::bail_usage;
+use crate::config::range::{in_unit_closed, non_negative};
 
 /// `kind = "sgd"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,7 +49,7 @@ impl KindConfig for SgdConfig {
 
     fn validate(&self) -> Result<()> {
         non_negative("optimizer.momentum", self.momentum)?;
-        unit_closed("optimizer.dampening", self.dampening)?;
+        in_unit_closed("optimizer.dampening", self.dampening)?;
         non_negative("optimizer.weight_decay", self.weight_decay)?;
         if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
             bail_usage!(

@@ -15,8 +15,8 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::schedule_free::{Averaging, average};
-use super::{KindConfig, Layout, Optimizer, lerp, non_negative};
-use crate::bail_usage;
+use super::{KindConfig, Layout, Optimizer, lerp};
+use crate::config::range::{in_unit_open, non_negative};
 
 /// `kind = "sgd_schedule_free"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,15 +65,11 @@ impl KindConfig for SgdScheduleFreeConfig {
 
     fn validate(&self) -> Result<()> {
         // The reference: "Momentum must be between 0 and 1 exclusive".
-        if !(self.momentum > 0.0 && self.momentum < 1.0) {
-            bail_usage!(
-                "optimizer.momentum: expected a number in (0, 1), found {:?}",
-                self.momentum
-            );
-        }
+        in_unit_open("optimizer.momentum", self.momentum)?;
         non_negative("optimizer.weight_decay", self.weight_decay)?;
         non_negative("optimizer.r", self.r)?;
-        non_negative("optimizer.weight_lr_power", self.weight_lr_power)
+        non_negative("optimizer.weight_lr_power", self.weight_lr_power)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {

@@ -15,7 +15,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
 use crate::metric::{Direction, Metric};
 use crate::metrics::{COLUMNS, EpochMetrics};
 
@@ -155,33 +156,30 @@ impl Kind for Plateau {
         let key = cx.key("monitor");
         let m = self.monitor.as_str();
         let Some(metric) = Metric::one_of(m, &COLUMNS) else {
-            return Err(check::bad(
+            return Err(range::bad(
                 &key,
                 &format!("a column of metrics.csv ({})", COLUMNS.join(", ")),
                 m,
             ));
         };
         if metric.is_validation() && !cx.shape.has_validation {
-            return Err(check::bad(
+            return Err(range::bad(
                 &key,
                 "a training metric (the run has no validation set)",
                 m,
             ));
         }
         if metric.is_accuracy() && !cx.shape.classification {
-            return Err(check::bad(
+            return Err(range::bad(
                 &key,
                 "a metric of regression (accuracy is for classification)",
                 m,
             ));
         }
-        let factor = check::finite_non_negative(&cx.key("factor"), self.factor)?;
-        if factor >= 1.0 {
-            return Err(check::bad(&cx.key("factor"), "a number < 1", factor));
-        }
-        check::finite_non_negative(&cx.key("threshold"), self.threshold)?;
-        check::finite_non_negative(&cx.key("min_lr"), self.min_lr)?;
-        check::finite_non_negative(&cx.key("eps"), self.eps)?;
+        range::in_unit_half_open(&cx.key("factor"), self.factor)?;
+        range::non_negative(&cx.key("threshold"), self.threshold)?;
+        range::non_negative(&cx.key("min_lr"), self.min_lr)?;
+        range::non_negative(&cx.key("eps"), self.eps)?;
         Ok(Box::new(PlateauRun {
             cfg: self.clone(),
             lr: cx.lr0,
@@ -392,7 +390,7 @@ mod tests {
     #[test]
     fn a_factor_of_one_or_more_is_an_error() {
         let e = error("kind = \"plateau\"\nfactor = 1.0", 0.1);
-        assert_eq!(e, "schedule.factor: expected a number < 1, found 1");
+        assert_eq!(e, "schedule.factor: expected a number in [0, 1), found 1");
     }
 
     #[test]

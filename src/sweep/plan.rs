@@ -458,7 +458,7 @@ impl<'a> SweepFile<'a> {
             self.error(
                 None,
                 "seeds",
-                format!("expected a list of distinct integers ≥ 0 or a count ≥ 1, found {found}"),
+                format!("expected a list of distinct integers >= 0 or a count >= 1, found {found}"),
             )
         };
         match self.table.get("seeds") {
@@ -528,14 +528,14 @@ impl<'a> SweepFile<'a> {
                 return Err(self.error(
                     Some("random"),
                     "samples",
-                    format!("expected an integer ≥ 1, found {}", inline::value(other)),
+                    format!("expected an integer >= 1, found {}", inline::value(other)),
                 ));
             }
             None => {
                 return Err(self.error(
                     None,
                     "random",
-                    "samples: missing: expected an integer ≥ 1",
+                    "samples: missing: expected an integer >= 1",
                 ));
             }
         };
@@ -546,7 +546,7 @@ impl<'a> SweepFile<'a> {
                 return Err(self.error(
                     Some("random"),
                     "seed",
-                    format!("expected an integer ≥ 0, found {}", inline::value(other)),
+                    format!("expected an integer >= 0, found {}", inline::value(other)),
                 ));
             }
         };
@@ -612,7 +612,7 @@ impl<'a> SweepFile<'a> {
                     return Err(self.error(
                         Some("prune"),
                         key,
-                        format!("expected an integer ≥ {min}, found {}", inline::value(v)),
+                        format!("expected an integer >= {min}, found {}", inline::value(v)),
                     ));
                 }
                 _ => {
@@ -1075,7 +1075,7 @@ mod tests {
         let r = |body: &str| error(&format!("{HEAD}[random]\n{body}"));
         let msg = r("samples = 0\n\"optimizer.lr\" = { uniform = [0.1, 0.2] }\n");
         assert!(
-            msg.contains("line 5: random.samples: expected an integer ≥ 1, found 0"),
+            msg.contains("line 5: random.samples: expected an integer >= 1, found 0"),
             "{msg}"
         );
         let msg = r("samples = 2\n\"optimizer.lr\" = { uniform = [0.2, 0.1] }\n");
@@ -1155,7 +1155,7 @@ mod tests {
         );
         let msg = error(&format!("{HEAD}{g}[prune]\nkind = \"halving\"\neta = 1\n"));
         assert!(
-            msg.contains("line 8: prune.eta: expected an integer ≥ 2, found 1"),
+            msg.contains("line 8: prune.eta: expected an integer >= 2, found 1"),
             "{msg}"
         );
         let msg = error(&format!(
