@@ -25,6 +25,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::state::{check_lengths, state_buffers, step_counter};
 use super::{KindConfig, Layout, Optimizer, ParamTensor};
 use crate::config::range::{at_least, at_most, non_negative};
 
@@ -129,11 +130,7 @@ struct Consts {
 
 impl Optimizer for Adafactor {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let c = &self.cfg;
         let t = self.steps as f64;
@@ -195,21 +192,9 @@ impl Optimizer for Adafactor {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.row_var, &self.col_var, &self.variance]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.row_var, &mut self.col_var, &mut self.variance]
-    }
+    state_buffers!(row_var, col_var, variance);
 }
 
 /// Σ x² over one tensor of `buf`, in f64.

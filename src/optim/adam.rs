@@ -15,6 +15,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::state::{check_lengths, step_counter};
 use super::{KindConfig, Layout, Optimizer, lerp};
 use crate::config::range::{in_unit_half_open, non_negative, positive};
 
@@ -203,11 +204,7 @@ struct Consts {
 
 impl Optimizer for Adam {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let p = self.p;
         let lr = lr as f64;
@@ -253,13 +250,7 @@ impl Optimizer for Adam {
         Some(self.p.beta1)
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
-
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    step_counter!();
 
     fn state_buffers(&self) -> Vec<&[f32]> {
         let mut b = vec![self.exp_avg.as_slice(), self.exp_avg_sq.as_slice()];

@@ -23,6 +23,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::state::{state_buffers, step_counter};
 use super::{KindConfig, Layout, Optimizer};
 use crate::config::range::{int_in, positive, positive_int};
 
@@ -599,31 +600,9 @@ impl Optimizer for Lbfgs {
         orig_loss
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![
-            &self.d,
-            &self.prev_flat_grad,
-            &self.old_dirs,
-            &self.old_stps,
-        ]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![
-            &mut self.d,
-            &mut self.prev_flat_grad,
-            &mut self.old_dirs,
-            &mut self.old_stps,
-        ]
-    }
+    state_buffers!(d, prev_flat_grad, old_dirs, old_stps);
 
     fn scalar_state(&self) -> Vec<f64> {
         let mut s = vec![

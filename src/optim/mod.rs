@@ -30,6 +30,7 @@ mod rprop;
 mod schedule_free;
 mod sgd;
 mod sgd_schedule_free;
+mod state;
 
 pub use adadelta::{Adadelta, AdadeltaConfig};
 pub use adafactor::{Adafactor, AdafactorConfig};

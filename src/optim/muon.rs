@@ -22,6 +22,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::state::{check_lengths, state_buffers, step_counter};
 use super::{KindConfig, Layout, Optimizer, ParamTensor, lerp};
 use crate::bail_usage;
 use crate::config::range::{finite, in_unit_half_open, non_negative, positive};
@@ -244,11 +245,7 @@ impl Muon {
 
 impl Optimizer for Muon {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let lr64 = lr as f64;
         let scale = (1.0 - lr64 * self.cfg.weight_decay) as f32;
@@ -311,21 +308,9 @@ impl Optimizer for Muon {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.buf, &self.exp_avg_sq]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.buf, &mut self.exp_avg_sq]
-    }
+    state_buffers!(buf, exp_avg_sq);
 }
 
 #[cfg(test)]

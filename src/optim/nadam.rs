@@ -18,6 +18,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::state::{check_lengths, state_buffers};
 use super::{KindConfig, Layout, Optimizer, lerp};
 use crate::config::range::{in_unit_half_open, non_negative, positive};
 
@@ -122,11 +123,7 @@ impl Optimizer for NAdam {
     }
 
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let c = &self.cfg;
         let lr = lr as f64;
@@ -186,13 +183,7 @@ impl Optimizer for NAdam {
         }
     }
 
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.exp_avg, &self.exp_avg_sq]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.exp_avg, &mut self.exp_avg_sq]
-    }
+    state_buffers!(exp_avg, exp_avg_sq);
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::state::{check_lengths, step_counter};
 use super::{KindConfig, Layout, Optimizer};
 use crate::config::range::{Found, bad, in_unit_half_open, non_negative, positive};
 
@@ -185,11 +186,7 @@ impl Optimizer for Prodigy {
     }
 
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         let n = params.len();
         let c = self.cfg.clone();
         let (beta1, beta2) = (c.beta1, c.beta2);
@@ -281,13 +278,7 @@ impl Optimizer for Prodigy {
         self.steps += 1;
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
-
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    step_counter!();
 
     fn state_buffers(&self) -> Vec<&[f32]> {
         let mut b = vec![self.p0.as_slice(), self.s.as_slice()];

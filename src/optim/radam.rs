@@ -17,6 +17,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::state::{check_lengths, state_buffers, step_counter};
 use super::{KindConfig, Layout, Optimizer, lerp};
 use crate::config::range::{in_unit_half_open, non_negative, positive};
 
@@ -103,11 +104,7 @@ impl Optimizer for RAdam {
     }
 
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let c = &self.cfg;
         let lr64 = lr as f64;
@@ -163,21 +160,9 @@ impl Optimizer for RAdam {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.exp_avg, &self.exp_avg_sq]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.exp_avg, &mut self.exp_avg_sq]
-    }
+    state_buffers!(exp_avg, exp_avg_sq);
 }
 
 #[cfg(test)]

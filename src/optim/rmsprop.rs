@@ -15,6 +15,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::state::{check_lengths, step_counter};
 use super::{KindConfig, Layout, Optimizer, lerp};
 use crate::config::range::{in_unit_half_open, non_negative, positive};
 
@@ -124,11 +125,7 @@ impl RmsProp {
 
 impl Optimizer for RmsProp {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let n = params.len();
         let decay = self.k.wd != 0.0;
@@ -180,13 +177,7 @@ impl Optimizer for RmsProp {
         Some(f64::from(self.k.momentum))
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
-
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    step_counter!();
 
     fn state_buffers(&self) -> Vec<&[f32]> {
         [&self.square_avg, &self.momentum_buffer, &self.grad_avg]

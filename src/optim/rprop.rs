@@ -17,6 +17,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::state::{check_lengths, state_buffers, step_counter};
 use super::{KindConfig, Layout, Optimizer};
 use crate::config::range::{Found, above, bad, in_unit_open, positive};
 
@@ -103,11 +104,7 @@ pub struct Rprop {
 
 impl Optimizer for Rprop {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         if self.steps == 0 {
             // PyTorch fills `step_size` with the group's lr when the state is created.
             self.step_size.fill(lr);
@@ -142,21 +139,9 @@ impl Optimizer for Rprop {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.prev, &self.step_size]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.prev, &mut self.step_size]
-    }
+    state_buffers!(prev, step_size);
 }
 
 /// `torch.sign`: −1, 0 or 1 (0 for ±0), NaN for NaN.

@@ -13,6 +13,7 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::state::{check_lengths, step_counter};
 use super::{KindConfig, Layout, Optimizer};
 use crate::bail_usage;
 use crate::config::range::{in_unit_closed, non_negative};
@@ -100,11 +101,7 @@ impl Sgd {
 
 impl Optimizer for Sgd {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         let first = self.steps == 0;
         self.steps += 1;
         let decay = self.weight_decay != 0.0;
@@ -143,13 +140,7 @@ impl Optimizer for Sgd {
         Some(f64::from(self.momentum))
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
-
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    step_counter!();
 
     fn state_buffers(&self) -> Vec<&[f32]> {
         if self.buf.is_empty() {

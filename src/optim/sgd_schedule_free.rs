@@ -14,7 +14,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::schedule_free::{Averaging, average};
+use super::schedule_free::{Averaging, averaged_point};
+use super::state::{check_lengths, state_buffers, step_counter};
 use super::{KindConfig, Layout, Optimizer, lerp};
 use crate::config::range::{in_unit_open, non_negative};
 
@@ -91,11 +92,7 @@ pub struct SgdScheduleFree {
 
 impl Optimizer for SgdScheduleFree {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         let n = params.len();
         if self.steps == 0 {
             // The reference creates z as a clone of the parameters.
@@ -118,37 +115,11 @@ impl Optimizer for SgdScheduleFree {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    state_buffers!(z);
 
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.z]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.z]
-    }
-
-    fn scalar_state(&self) -> Vec<f64> {
-        self.avg.scalars()
-    }
-
-    fn set_scalar_state(&mut self, s: &[f64]) {
-        self.avg.set_scalars(s);
-    }
-
-    fn eval_params(&self, params: &[f32], out: &mut [f32]) -> bool {
-        if self.steps == 0 {
-            return false;
-        }
-        average(params, &self.z, self.cfg.momentum, out);
-        true
-    }
+    averaged_point!(cfg.momentum);
 }
 
 #[cfg(test)]
