@@ -29,7 +29,7 @@ pub enum Direction {
 
 impl Direction {
     /// The SPEC's rule: a name ending in `loss` is minimised, any other maximised. The EMA
-    /// columns (`val_loss_ema`) are read by the name of what they average ([`base`]).
+    /// columns (`val_loss_ema`) are read by the name of what they average.
     pub fn of(name: &str) -> Direction {
         if base(name).ends_with("loss") {
             Direction::Min
