@@ -241,10 +241,10 @@ pub struct CompareArgs {
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// The sweep file: base config, seeds, metric, [grid], [random], [prune].
+    /// The sweep file: base config, seeds, metric, `[grid]`, `[random]`, `[prune]`.
     #[arg(value_name = "SWEEP.toml")]
     pub sweep: PathBuf,
-    /// Where the runs, sweep.csv, sweep.json and epochs.csv go (default: runs/<sweep file stem>).
+    /// Where the runs, sweep.csv, sweep.json and epochs.csv go (default: `runs/<sweep file stem>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Runs trained at once, each with its config's threads (default: as many as fit the cores).

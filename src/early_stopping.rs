@@ -1,7 +1,8 @@
 //! `[train] early_stopping = { monitor, patience, min_delta, restore_best }`: Keras
 //! `EarlyStopping` (keras/src/callbacks/early_stopping.py) with its defaults (monitor
 //! `val_loss`, patience 0, min_delta 0, restore_best_weights false) and its mode `auto`: a
-//! monitor whose name ends in `accuracy` is maximised, any other minimised.
+//! monitor whose name ends in `accuracy` is maximised, any other minimised (for the monitors
+//! accepted, the project's one rule, [`Metric`]: `*loss` minimised, else maximised).
 //!
 //! After each epoch: `wait += 1`; an epoch improves when `current − min_delta > best` (max) or
 //! `current + min_delta < best` (min), the first epoch always; an improvement records the epoch
@@ -13,9 +14,10 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use crate::config::range::{self, bad};
+use crate::metric::{Direction, Metric, RANKED};
 use crate::metrics::EpochMetrics;
 use crate::schedule::RunShape;
-use crate::schedule::check::bad;
 
 /// `[train] early_stopping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,45 +41,37 @@ fn default_monitor() -> String {
     "val_loss".to_string()
 }
 
-const MONITORS: [&str; 4] = ["val_loss", "val_accuracy", "loss", "accuracy"];
-
 impl EarlyStopping {
     /// Checks the keys against the run (errors name `train.early_stopping.<key>`) and returns the
     /// state that follows the epochs; `num_params` sizes the copy of the best parameters.
     pub fn build(&self, shape: &RunShape, num_params: usize) -> Result<EarlyStopper> {
         let key = |k: &str| format!("train.early_stopping.{k}");
         let m = self.monitor.as_str();
-        if !MONITORS.contains(&m) {
+        let Some(metric) = Metric::one_of(m, &RANKED) else {
             return Err(bad(
                 &key("monitor"),
                 "a column of metrics.csv: val_loss, val_accuracy, loss or accuracy",
                 format!("\"{m}\""),
             ));
-        }
-        if m.starts_with("val_") && !shape.has_validation {
+        };
+        if metric.is_validation() && !shape.has_validation {
             return Err(bad(
                 &key("monitor"),
                 "loss or accuracy (the run has no validation set)",
                 format!("\"{m}\""),
             ));
         }
-        if m.ends_with("accuracy") && !shape.classification {
+        if metric.is_accuracy() && !shape.classification {
             return Err(bad(
                 &key("monitor"),
                 "a loss (a regression run has no accuracy)",
                 format!("\"{m}\""),
             ));
         }
-        if !(self.min_delta.is_finite() && self.min_delta >= 0.0) {
-            return Err(bad(
-                &key("min_delta"),
-                "a finite number ≥ 0",
-                self.min_delta,
-            ));
-        }
+        range::non_negative(&key("min_delta"), self.min_delta)?;
         Ok(EarlyStopper {
             cfg: self.clone(),
-            maximise: m.ends_with("accuracy"),
+            metric,
             best: None,
             best_epoch: 0,
             wait: 0,
@@ -95,7 +89,7 @@ impl EarlyStopping {
 #[derive(Debug, Clone)]
 pub struct EarlyStopper {
     cfg: EarlyStopping,
-    maximise: bool,
+    metric: Metric,
     best: Option<f64>,
     /// 0-based epoch of `best`.
     best_epoch: usize,
@@ -110,7 +104,7 @@ impl EarlyStopper {
     /// After epoch `m.epoch` with the parameters it ended with; true when training stops here.
     /// With restore_best, `params` then already holds the best epoch's parameters.
     pub fn after_epoch(&mut self, m: &EpochMetrics, params: &mut [f32]) -> bool {
-        let Some(current) = m.get(&self.cfg.monitor) else {
+        let Some(current) = m.get(self.metric.name()) else {
             return false;
         };
         self.wait += 1;
@@ -137,11 +131,12 @@ impl EarlyStopper {
         let Some(best) = self.best else {
             return true;
         };
-        if self.maximise {
-            current - self.cfg.min_delta > best
-        } else {
-            current + self.cfg.min_delta < best
-        }
+        // Keras: the improvement must exceed min_delta in the metric's better direction.
+        let shifted = match self.metric.direction() {
+            Direction::Max => current - self.cfg.min_delta,
+            Direction::Min => current + self.cfg.min_delta,
+        };
+        self.metric.better(shifted, best)
     }
 
     /// The 0-based last epoch trained, once early stopping has stopped the run.
@@ -282,7 +277,7 @@ mod tests {
         let e = cfg.build(&SHAPE, 1).unwrap_err().to_string();
         assert_eq!(
             e,
-            "train.early_stopping.min_delta: expected a finite number ≥ 0, found -1"
+            "train.early_stopping.min_delta: expected a finite number >= 0, found -1"
         );
         let cfg: EarlyStopping = toml::from_str("").unwrap();
         let no_val = RunShape {

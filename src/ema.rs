@@ -6,7 +6,7 @@
 
 use anyhow::Result;
 
-use crate::schedule::check::bad;
+use crate::config::range;
 
 /// The average and how many updates it has seen.
 #[derive(Debug, Clone)]
@@ -22,9 +22,7 @@ pub struct Ema {
 impl Ema {
     /// Checks `train.ema` (a decay in [0, 1)) and sizes the average for `num_params` parameters.
     pub fn new(decay: f64, num_params: usize) -> Result<Ema> {
-        if !(decay.is_finite() && (0.0..1.0).contains(&decay)) {
-            return Err(bad("train.ema", "a decay in [0, 1), such as 0.999", decay));
-        }
+        range::in_unit_half_open("train.ema", decay)?;
         Ok(Ema {
             weight: (1.0 - decay) as f32,
             average: vec![0.0; num_params],
@@ -93,10 +91,7 @@ mod tests {
     #[test]
     fn a_decay_outside_0_1_is_named() {
         let err = Ema::new(1.0, 1).unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "train.ema: expected a decay in [0, 1), such as 0.999, found 1"
-        );
+        assert_eq!(err, "train.ema: expected a number in [0, 1), found 1");
         assert!(Ema::new(-0.5, 1).is_err());
     }
 }

@@ -41,6 +41,7 @@ pub mod ema;
 pub mod error;
 pub mod interrupt;
 pub mod lrfind;
+pub mod metric;
 pub mod metrics;
 pub mod model;
 pub mod observe;

@@ -12,6 +12,8 @@
 
 use serde::Serialize;
 
+use crate::config::range;
+
 pub const DEFAULT_MIN: f64 = 1e-7;
 pub const DEFAULT_MAX: f64 = 10.0;
 pub const DEFAULT_STEPS: usize = 100;
@@ -62,24 +64,19 @@ pub struct Range {
 impl Range {
     /// The rules of the command line: `0 < min < max`, both finite, `2 ≤ steps ≤ MAX_STEPS`.
     /// The message names the flag, what was expected and what was found.
-    pub fn check(&self) -> Result<(), String> {
-        for (flag, v) in [("--min", self.min), ("--max", self.max)] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(format!("{flag}: expected a finite rate > 0, found {v}"));
-            }
-        }
+    /// Errors are usage errors (exit 2) in the form of [`range`].
+    pub fn check(&self) -> anyhow::Result<()> {
+        range::positive("--min", self.min)?;
+        range::positive("--max", self.max)?;
         if self.min >= self.max {
-            return Err(format!(
-                "--min must be below --max, found --min {} and --max {}",
-                self.min, self.max
+            return Err(range::bad(
+                "--max",
+                &format!("a rate above --min = {}", range::Found(self.min)),
+                range::Found(self.max),
             ));
         }
-        if self.steps < 2 || self.steps > MAX_STEPS {
-            return Err(format!(
-                "--steps: expected an integer from 2 to {MAX_STEPS} (the rate must rise), found {}",
-                self.steps
-            ));
-        }
+        // Two steps at least: the rate must rise.
+        range::int_in("--steps", self.steps, 2, MAX_STEPS)?;
         Ok(())
     }
 
@@ -424,17 +421,22 @@ mod tests {
 
     #[test]
     fn bad_ranges_are_refused_naming_the_flag() {
-        assert!(range(1.0, 1.0, 10).check().unwrap_err().contains("--min"));
-        assert!(range(2.0, 1.0, 10).check().unwrap_err().contains("below"));
-        assert!(range(0.0, 1.0, 10).check().unwrap_err().contains("--min"));
-        assert!(range(-1.0, 1.0, 10).check().unwrap_err().contains("> 0"));
-        assert!(
-            range(1e-3, f64::INFINITY, 10)
-                .check()
-                .unwrap_err()
-                .contains("--max")
+        let e = |r: Range| r.check().unwrap_err().to_string();
+        assert_eq!(
+            e(range(1.0, 1.0, 10)),
+            "--max: expected a rate above --min = 1, found 1"
         );
-        assert!(range(1e-3, 1.0, 1).check().unwrap_err().contains("--steps"));
+        assert!(e(range(2.0, 1.0, 10)).contains("above --min = 2"));
+        assert_eq!(
+            e(range(0.0, 1.0, 10)),
+            "--min: expected a finite number > 0, found 0"
+        );
+        assert!(e(range(-1.0, 1.0, 10)).contains("> 0"));
+        assert_eq!(
+            e(range(1e-3, f64::INFINITY, 10)),
+            "--max: expected a finite number > 0, found inf"
+        );
+        assert!(e(range(1e-3, 1.0, 1)).starts_with("--steps: expected an integer in [2, "));
         assert!(range(1e-3, 1.0, 2).check().is_ok());
     }
 

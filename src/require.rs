@@ -5,6 +5,7 @@ use std::fmt;
 use anyhow::Result;
 
 use crate::bail_usage;
+use crate::metric::Metric;
 use crate::metrics::{COLUMNS, EpochMetrics};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,12 +29,13 @@ impl Requirement {
         for (token, op) in [(">=", Op::Ge), ("<=", Op::Le), (">", Op::Gt), ("<", Op::Lt)] {
             if let Some((metric, bound)) = text.split_once(token) {
                 let metric = metric.trim();
-                if !COLUMNS.contains(&metric) || metric == "epoch" {
+                // Any column but `epoch`, which is a count, not a result.
+                let Some(metric) = Metric::one_of(metric, &COLUMNS[1..]) else {
                     bail_usage!(
                         "--require {text}: unknown metric \"{metric}\"; expected one of {}",
                         COLUMNS[1..].join(", ")
                     );
-                }
+                };
                 let Ok(bound) = bound.trim().parse::<f64>() else {
                     bail_usage!(
                         "--require {text}: expected a number after {token}, found \"{}\"",
@@ -41,7 +43,7 @@ impl Requirement {
                     );
                 };
                 return Ok(Requirement {
-                    metric: metric.to_string(),
+                    metric: metric.name().to_string(),
                     op,
                     bound,
                 });

@@ -165,7 +165,7 @@ fn a_bad_decay_or_eval_ema_without_an_average_is_refused_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr_of(&o);
     assert!(
-        err.contains("train.ema: expected a decay in [0, 1), such as 0.999, found 1.5"),
+        err.contains("train.ema: expected a number in [0, 1), found 1.5"),
         "{err}"
     );
     let out = tmp.path().join("plain");

@@ -225,23 +225,23 @@ fn bad_ranges_exit_2_with_one_clear_line() {
     for (args, says) in [
         (
             vec!["--min", "1", "--max", "1"],
-            "--min must be below --max",
+            "--max: expected a rate above --min = 1, found 1",
         ),
         (
             vec!["--min", "0.1", "--max", "0.01"],
-            "--min must be below --max",
+            "--max: expected a rate above --min = 0.1, found 0.01",
         ),
         (
             vec!["--min=0"],
-            "--min: expected a finite rate > 0, found 0",
+            "--min: expected a finite number > 0, found 0",
         ),
         (
             vec!["--min=-1"],
-            "--min: expected a finite rate > 0, found -1",
+            "--min: expected a finite number > 0, found -1",
         ),
-        (vec!["--max=-5"], "--max: expected a finite rate > 0"),
-        (vec!["--steps", "1"], "--steps: expected an integer from 2"),
-        (vec!["--seeds", "0"], "--seeds: expected an integer from 1"),
+        (vec!["--max=-5"], "--max: expected a finite number > 0"),
+        (vec!["--steps", "1"], "--steps: expected an integer in [2, "),
+        (vec!["--seeds", "0"], "--seeds: expected an integer in [1, "),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let out = lrtrain()

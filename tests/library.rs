@@ -24,6 +24,6 @@ fn a_config_without_data_from_a_string_is_checked_like_a_file() {
     let err = lrtrain::RunConfig::from_toml_str("[train]\nepochs = 0\n").unwrap_err();
     assert_eq!(
         format!("{err:#}"),
-        "<string>: train.epochs: expected an integer from 1 to 10000000, found 0"
+        "<string>: train.epochs: expected an integer in [1, 10000000], found 0"
     );
 }

@@ -20,6 +20,7 @@ use crate::compare::{self, Group, Table, export, load, plan};
 use crate::config::{self, LoadedConfig};
 use crate::error::{Diverged, Interrupted, RequirementMissed};
 use crate::interrupt;
+use crate::metric::Metric;
 use crate::output::{self, summary};
 use crate::paths;
 use crate::progress::Verbosity;
@@ -272,9 +273,9 @@ pub fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result
     let validation = preflight.shape.has_validation;
     // The data's task: an MLP on a regression CSV has no accuracy.
     let classification = preflight.shape.classification;
-    let missing = match metric {
-        Some("val_accuracy" | "val_loss") if !validation => Some("a validation set"),
-        Some("val_accuracy" | "accuracy") if !classification => Some("an accuracy (regression)"),
+    let missing = match metric.map(Metric::parse).transpose()? {
+        Some(m) if m.is_validation() && !validation => Some("a validation set"),
+        Some(m) if m.is_accuracy() && !classification => Some("an accuracy (regression)"),
         _ => None,
     };
     if let (Some(metric), Some(missing)) = (metric, missing) {

@@ -42,15 +42,8 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
         steps: args.steps,
         mode: args.mode,
     };
-    if let Err(msg) = range.check() {
-        bail_usage!("{msg}");
-    }
-    if args.seeds == 0 || args.seeds > MAX_SEEDS {
-        bail_usage!(
-            "--seeds: expected an integer from 1 to {MAX_SEEDS}, found {}",
-            args.seeds
-        );
-    }
+    range.check()?;
+    config::range::int_in("--seeds", args.seeds, 1, MAX_SEEDS)?;
     let loaded = super::load_config(&args.config, &[], args.quiet)?;
     // Everything train would refuse is refused before the output directory is made.
     super::preflight(&loaded)?;

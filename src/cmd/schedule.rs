@@ -26,8 +26,8 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
         Some(path) => Some(paths::output_file(path, "--plot", None)?),
         None => None,
     };
-    if args.steps_per_epoch == Some(0) {
-        bail_usage!("--steps-per-epoch: expected an integer ≥ 1, found 0");
+    if let Some(k) = args.steps_per_epoch {
+        crate::config::range::positive_int("--steps-per-epoch", k)?;
     }
     let super::Preflight {
         shape,

@@ -10,17 +10,17 @@ pub mod load;
 pub mod plan;
 pub mod stats;
 
-use std::cmp::Ordering;
 use std::path::PathBuf;
 
 use anyhow::Result;
 use serde::Serialize;
 
 use crate::bail_usage;
+use crate::metric::{Direction, Metric, RANKED};
 use crate::metrics::EpochMetrics;
 
 /// The metrics a comparison can rank by.
-pub const METRICS: [&str; 4] = ["val_accuracy", "val_loss", "accuracy", "loss"];
+pub const METRICS: [&str; 4] = RANKED;
 
 /// One finished (or stopped) run, as read from its directory.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,29 +44,19 @@ pub struct Group {
     pub runs: Vec<RunRecord>,
 }
 
-/// Higher is better for accuracies, lower for losses.
-pub fn higher_is_better(metric: &str) -> bool {
-    metric.ends_with("accuracy")
-}
-
 /// `--metric NAME` must be one of [`METRICS`] (exit 2 otherwise).
-pub fn check_metric(metric: &str) -> Result<()> {
-    if !METRICS.contains(&metric) {
-        bail_usage!("--metric {metric}: expected one of {}", METRICS.join(", "));
+pub fn check_metric(metric: &str) -> Result<Metric> {
+    match Metric::one_of(metric, &METRICS) {
+        Some(m) => Ok(m),
+        None => bail_usage!("--metric {metric}: expected one of {}", METRICS.join(", ")),
     }
-    Ok(())
 }
 
 /// The metric a run of this kind is ranked by, the rule of `summary.json`'s `best`:
 /// val_accuracy for classification with validation, accuracy without, val_loss for regression
 /// with validation, else loss.
 pub fn natural_metric(classification: bool, validation: bool) -> &'static str {
-    match (classification, validation) {
-        (true, true) => "val_accuracy",
-        (true, false) => "accuracy",
-        (false, true) => "val_loss",
-        (false, false) => "loss",
-    }
+    Metric::natural(classification, validation).name()
 }
 
 /// Every run's natural metric when they agree; the training loss, which every run has, when not.
@@ -218,7 +208,7 @@ pub fn rank(
     let metric = metric
         .unwrap_or_else(|| default_metric(&groups))
         .to_string();
-    let higher = higher_is_better(&metric);
+    let direction = Direction::of(&metric);
     let mut rows: Vec<(Row, Group)> = groups
         .drain(..)
         .map(|g| (row(&g, &metric, target), g))
@@ -226,7 +216,7 @@ pub fn rank(
     rows.sort_by(|(a, _), (b, _)| {
         (!a.contends())
             .cmp(&!b.contends())
-            .then_with(|| by_value(a.best.mean, b.best.mean, higher))
+            .then_with(|| direction.order(a.best.mean, b.best.mean))
             .then_with(|| a.run.cmp(&b.run))
     });
     let (mut rows, groups): (Vec<Row>, Vec<Group>) = rows.into_iter().unzip();
@@ -235,7 +225,7 @@ pub fn rank(
     }
     let winner = winner(&rows);
     let table = Table {
-        higher_is_better: higher,
+        higher_is_better: direction == Direction::Max,
         metric,
         target,
         seeds: groups.iter().map(|g| g.runs.len()).max().unwrap_or(0),
@@ -246,20 +236,6 @@ pub fn rank(
         differ_in: Vec::new(),
     };
     (table, groups)
-}
-
-/// Better first; a missing or non-finite value last.
-fn by_value(a: Option<f64>, b: Option<f64>, higher: bool) -> Ordering {
-    let key = |v: Option<f64>| v.filter(|v| v.is_finite());
-    match (key(a), key(b)) {
-        (Some(a), Some(b)) => {
-            let o = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
-            if higher { o.reverse() } else { o }
-        }
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
 }
 
 fn winner(rows: &[Row]) -> Option<Winner> {
@@ -285,28 +261,17 @@ fn winner(rows: &[Row]) -> Option<Winner> {
 
 /// A run's best finite value of `metric` and its epoch; the first epoch on a tie.
 pub fn best(rows: &[EpochMetrics], metric: &str) -> Option<(f64, usize)> {
-    let higher = higher_is_better(metric);
-    let mut best: Option<(f64, usize)> = None;
-    for m in rows {
-        let Some(v) = m.get(metric).filter(|v| v.is_finite()) else {
-            continue;
-        };
-        let better = best.is_none_or(|(b, _)| if higher { v > b } else { v < b });
-        if better {
-            best = Some((v, m.epoch));
-        }
-    }
-    best
+    Direction::of(metric).best_of(
+        rows.iter()
+            .filter_map(|m| m.get(metric).map(|v| (v, m.epoch))),
+    )
 }
 
 /// The first epoch (0-based) whose `metric` reached `target`: ≥ for accuracies, ≤ for losses.
 pub fn target_epoch(rows: &[EpochMetrics], metric: &str, target: f64) -> Option<usize> {
-    let higher = higher_is_better(metric);
+    let direction = Direction::of(metric);
     rows.iter()
-        .find(|m| {
-            m.get(metric)
-                .is_some_and(|v| if higher { v >= target } else { v <= target })
-        })
+        .find(|m| m.get(metric).is_some_and(|v| direction.reached(v, target)))
         .map(|m| m.epoch)
 }
 

@@ -50,33 +50,7 @@ pub enum PairedTest {
     Wilcoxon,
 }
 
-/// Which way the ranking metric is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Higher is better (accuracies).
-    Max,
-    /// Lower is better (losses).
-    Min,
-}
-
-impl Direction {
-    /// The direction of a metric by its name: `*loss` is minimised, anything else maximised.
-    pub fn of(metric: &str) -> Direction {
-        if super::higher_is_better(metric) {
-            Direction::Max
-        } else {
-            Direction::Min
-        }
-    }
-
-    /// How much better `a` is than `b`: a − b when higher is better, b − a when lower is.
-    fn gain(self, a: f64, b: f64) -> f64 {
-        match self {
-            Direction::Max => a - b,
-            Direction::Min => b - a,
-        }
-    }
-}
+pub use crate::metric::Direction;
 
 /// One row of the comparison (a config, or a sweep's trial) as input: its name and, per seed,
 /// the ranking metric's value at that seed's best epoch. `None` (or a non-finite value, or a

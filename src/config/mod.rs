@@ -21,6 +21,7 @@ use crate::paths;
 use crate::schedule::{self, RunShape, ScheduleConfig};
 
 mod locate;
+pub mod range;
 mod set;
 
 pub use locate::{describe_toml_error, line_col};
@@ -133,12 +134,12 @@ impl<'de> Deserialize<'de> for BatchSize {
         impl Visitor<'_> for BatchVisitor {
             type Value = BatchSize;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an integer ≥ 1 or \"full\"")
+                f.write_str("an integer >= 1 or \"full\"")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<BatchSize, E> {
                 if v < 1 {
                     return Err(E::custom(format!(
-                        "train.batch_size: expected an integer ≥ 1 or \"full\", found {v}"
+                        "train.batch_size: expected an integer >= 1 or \"full\", found {v}"
                     )));
                 }
                 Ok(BatchSize::Rows(v as usize))
@@ -151,7 +152,7 @@ impl<'de> Deserialize<'de> for BatchSize {
                     Ok(BatchSize::Full)
                 } else {
                     Err(E::custom(format!(
-                        "train.batch_size: expected an integer ≥ 1 or \"full\", found \"{v}\""
+                        "train.batch_size: expected an integer >= 1 or \"full\", found \"{v}\""
                     )))
                 }
             }
@@ -449,21 +450,21 @@ impl RunConfig {
 /// Range checks of every section; fills per-kind defaults so the resolved config shows them.
 fn validate(cfg: &mut RunConfig) -> Result<()> {
     if cfg.threads > MAX_THREADS {
-        bail_usage!(
-            "threads: expected 0 (all cores) to {MAX_THREADS}, found {}",
-            cfg.threads
-        );
+        return Err(range::bad(
+            "threads",
+            &format!("0 (all cores) to {MAX_THREADS}"),
+            cfg.threads,
+        ));
     }
-    if cfg.train.epochs == 0 || cfg.train.epochs > MAX_EPOCHS {
-        bail_usage!(
-            "train.epochs: expected an integer from 1 to {MAX_EPOCHS}, found {}",
-            cfg.train.epochs
-        );
-    }
+    range::int_in("train.epochs", cfg.train.epochs, 1, MAX_EPOCHS)?;
     if let BatchSize::Rows(b) = cfg.train.batch_size
         && b > MAX_BATCH
     {
-        bail_usage!("train.batch_size: expected at most {MAX_BATCH} or \"full\", found {b}");
+        return Err(range::bad(
+            "train.batch_size",
+            &format!("at most {MAX_BATCH} or \"full\""),
+            b,
+        ));
     }
     cfg.model.validate()?;
     cfg.optimizer.resolve()?;

@@ -8,12 +8,11 @@ use anyhow::{Result, bail};
 use rand::seq::SliceRandom;
 
 use super::{Dataset, Features, Labels};
+use crate::config::range;
 
 /// Checks `data.validation_split` is in [0, 1).
 pub fn check_fraction(fraction: f64) -> Result<()> {
-    if !(0.0..1.0).contains(&fraction) {
-        bail!("data.validation_split: expected a number in [0, 1), found {fraction}");
-    }
+    range::in_unit_half_open("data.validation_split", fraction)?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use anyhow::{Result, bail};
 use rand::Rng;
 
 use super::{Dataset, Features, Labels, SyntheticLinearSource};
+use crate::config::range;
 
 /// More values than this (samples × (features + 1)) would be gigabytes: surely a typo.
 pub const MAX_VALUES: usize = 100_000_000;
@@ -47,19 +48,12 @@ pub(super) fn default_x_max() -> f64 {
 impl SyntheticLinearSource {
     /// Checks every key's range; errors name the key path, what was expected and what was found.
     pub fn validate(&self) -> Result<()> {
-        if self.samples == 0 {
-            bail!("data.samples: expected at least 1, found 0");
-        }
+        range::positive_int("data.samples", self.samples)?;
         if self.weights.is_empty() {
             bail!("data.weights: expected at least one weight (one per feature), found []");
         }
-        if let Some((i, w)) = self
-            .weights
-            .iter()
-            .enumerate()
-            .find(|(_, w)| !w.is_finite())
-        {
-            bail!("data.weights[{i}]: expected a finite number, found {w}");
+        for (i, &w) in self.weights.iter().enumerate() {
+            range::finite(&format!("data.weights[{i}]"), w)?;
         }
         for (key, v) in [
             ("bias", self.bias),
@@ -67,22 +61,16 @@ impl SyntheticLinearSource {
             ("x_min", self.x_min),
             ("x_max", self.x_max),
         ] {
-            if !v.is_finite() {
-                bail!("data.{key}: expected a finite number, found {v}");
-            }
+            range::finite(&format!("data.{key}"), v)?;
         }
-        if self.noise < 0.0 {
-            bail!(
-                "data.noise: expected a standard deviation >= 0, found {}",
-                self.noise
-            );
-        }
+        // A standard deviation.
+        range::non_negative("data.noise", self.noise)?;
         if self.x_min >= self.x_max {
-            bail!(
-                "data.x_max: expected more than x_min = {}, found {}",
-                self.x_min,
-                self.x_max
-            );
+            return Err(range::bad(
+                "data.x_max",
+                &format!("more than x_min = {}", range::Found(self.x_min)),
+                range::Found(self.x_max),
+            ));
         }
         let values = self.samples.checked_mul(self.weights.len() + 1);
         if values.is_none_or(|v| v > MAX_VALUES) {
@@ -272,7 +260,7 @@ mod tests {
                     samples: 0,
                     ..base.clone()
                 },
-                "data.samples: expected at least 1, found 0",
+                "data.samples: expected an integer >= 1, found 0",
             ),
             (
                 SyntheticLinearSource {
@@ -293,7 +281,7 @@ mod tests {
                     noise: -1.0,
                     ..base.clone()
                 },
-                "data.noise: expected a standard deviation >= 0, found -1",
+                "data.noise: expected a finite number >= 0, found -1",
             ),
             (
                 SyntheticLinearSource {

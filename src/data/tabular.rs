@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::csv::{self, Table};
 use super::{CsvSource, Dataset, Features, Labels, split};
+use crate::config::range;
 use crate::model::TaskKind;
 
 /// Cells that mean "no value" (the spellings of pandas, R and the UCI repository).
@@ -97,9 +98,7 @@ pub fn validate(src: &CsvSource) -> Result<()> {
             src.delimiter
         );
     }
-    if src.max_levels == 0 {
-        bail!("data.max_levels: expected at least 1, found 0");
-    }
+    range::positive_int("data.max_levels", src.max_levels)?;
     let target = src.target.trim();
     for (key, list) in [
         ("features", &src.features),

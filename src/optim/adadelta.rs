@@ -14,7 +14,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, non_negative, positive, unit_closed};
+use super::state::{check_lengths, state_buffers, step_counter};
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::{in_unit_closed, non_negative, positive};
 
 /// `kind = "adadelta"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,9 +54,10 @@ impl KindConfig for AdadeltaConfig {
 
     fn validate(&self) -> Result<()> {
         // PyTorch: `0.0 <= rho <= 1.0`.
-        unit_closed("optimizer.rho", self.rho)?;
+        in_unit_closed("optimizer.rho", self.rho)?;
         positive("optimizer.eps", self.eps)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -77,11 +80,7 @@ pub struct Adadelta {
 
 impl Optimizer for Adadelta {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let c = &self.cfg;
         let (rho, one_minus_rho, eps, wd) = (
@@ -116,21 +115,9 @@ impl Optimizer for Adadelta {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.square_avg, &self.acc_delta]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.square_avg, &mut self.acc_delta]
-    }
+    state_buffers!(square_avg, acc_delta);
 }
 
 #[cfg(test)]

@@ -25,8 +25,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, ParamTensor, non_negative};
-use crate::bail_usage;
+use super::state::{check_lengths, state_buffers, step_counter};
+use super::{KindConfig, Layout, Optimizer, ParamTensor};
+use crate::config::range::{at_least, at_most, non_negative};
 
 /// `kind = "adafactor"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,23 +77,14 @@ impl KindConfig for AdafactorConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        if !(self.beta2_decay.is_finite() && self.beta2_decay <= 0.0) {
-            bail_usage!(
-                "optimizer.beta2_decay: expected a finite number <= 0, found {:?}",
-                self.beta2_decay
-            );
-        }
+        at_most("optimizer.beta2_decay", self.beta2_decay, 0.0)?;
         if let Some(eps1) = self.eps1 {
             non_negative("optimizer.eps1", eps1)?;
         }
         non_negative("optimizer.eps2", self.eps2)?;
-        if !(self.d.is_finite() && self.d >= 1.0) {
-            bail_usage!(
-                "optimizer.d: expected a finite number >= 1, found {:?}",
-                self.d
-            );
-        }
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        at_least("optimizer.d", self.d, 1.0)?;
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -138,11 +130,7 @@ struct Consts {
 
 impl Optimizer for Adafactor {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let c = &self.cfg;
         let t = self.steps as f64;
@@ -204,21 +192,9 @@ impl Optimizer for Adafactor {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.row_var, &self.col_var, &self.variance]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.row_var, &mut self.col_var, &mut self.variance]
-    }
+    state_buffers!(row_var, col_var, variance);
 }
 
 /// Σ x² over one tensor of `buf`, in f64.
@@ -326,11 +302,11 @@ mod tests {
             ),
             (
                 "eps1 = -1.0",
-                "optimizer.eps1: expected a finite number >= 0, found -1.0",
+                "optimizer.eps1: expected a finite number >= 0, found -1",
             ),
             (
                 "eps2 = -1.0",
-                "optimizer.eps2: expected a finite number >= 0, found -1.0",
+                "optimizer.eps2: expected a finite number >= 0, found -1",
             ),
         ] {
             let mut c = parse(&format!("kind = \"adafactor\"\n{body}")).unwrap();

@@ -11,7 +11,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, non_negative, positive};
+use super::state::{check_lengths, state_buffers, step_counter};
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::{non_negative, positive};
 
 /// `kind = "adagrad"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,7 +50,8 @@ impl KindConfig for AdagradConfig {
     fn validate(&self) -> Result<()> {
         positive("optimizer.eps", self.eps)?;
         non_negative("optimizer.initial_accumulator", self.initial_accumulator)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -76,11 +79,7 @@ impl Adagrad {
 
 impl Optimizer for Adagrad {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let sum = &mut self.sum[..params.len()];
         if self.weight_decay != 0.0 {
@@ -90,21 +89,9 @@ impl Optimizer for Adagrad {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.sum]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.sum]
-    }
+    state_buffers!(sum);
 }
 
 // PyTorch's order: `state_sum.addcmul_(g, g, value=1)`, `std = sqrt(sum) + eps`,

@@ -15,7 +15,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, lerp, non_negative, positive, unit_half_open};
+use super::state::{check_lengths, step_counter};
+use super::{KindConfig, Layout, Optimizer, lerp};
+use crate::config::range::{in_unit_half_open, non_negative, positive};
 use crate::model::team::{self, Disjoint};
 
 /// `kind = "adam"`.
@@ -103,10 +105,11 @@ struct Params {
 
 impl Params {
     fn validate(&self) -> Result<()> {
-        unit_half_open("optimizer.beta1", self.beta1)?;
-        unit_half_open("optimizer.beta2", self.beta2)?;
+        in_unit_half_open("optimizer.beta1", self.beta1)?;
+        in_unit_half_open("optimizer.beta2", self.beta2)?;
         positive("optimizer.eps", self.eps)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 }
 
@@ -202,11 +205,7 @@ struct Consts {
 
 impl Optimizer for Adam {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let p = self.p;
         let lr = lr as f64;
@@ -252,13 +251,7 @@ impl Optimizer for Adam {
         Some(self.p.beta1)
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
-
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    step_counter!();
 
     fn state_buffers(&self) -> Vec<&[f32]> {
         let mut b = vec![self.exp_avg.as_slice(), self.exp_avg_sq.as_slice()];

@@ -13,7 +13,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, lerp, non_negative, positive, unit_half_open};
+use super::state::{check_lengths, state_buffers, step_counter};
+use super::{KindConfig, Layout, Optimizer, lerp};
+use crate::config::range::{in_unit_half_open, non_negative, positive};
 
 /// `kind = "adamax"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,10 +58,11 @@ impl KindConfig for AdamaxConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        unit_half_open("optimizer.beta1", self.beta1)?;
-        unit_half_open("optimizer.beta2", self.beta2)?;
+        in_unit_half_open("optimizer.beta1", self.beta1)?;
+        in_unit_half_open("optimizer.beta2", self.beta2)?;
         positive("optimizer.eps", self.eps)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -93,11 +96,7 @@ impl Optimizer for Adamax {
     }
 
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let c = &self.cfg;
         let clr = lr as f64 / (1.0 - c.beta1.powf(self.steps as f64));
@@ -133,21 +132,9 @@ impl Optimizer for Adamax {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.exp_avg, &self.exp_inf]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.exp_avg, &mut self.exp_inf]
-    }
+    state_buffers!(exp_avg, exp_inf);
 }
 
 #[cfg(test)]

@@ -14,10 +14,11 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::schedule_free::{Averaging, average};
+use super::schedule_free::{Averaging, averaged_point};
 use super::sgd_schedule_free::default_weight_lr_power;
-use super::{KindConfig, Layout, Optimizer, lerp, non_negative, positive, unit_half_open};
-use crate::bail_usage;
+use super::state::{check_lengths, state_buffers, step_counter};
+use super::{KindConfig, Layout, Optimizer, lerp};
+use crate::config::range::{in_unit_half_open, in_unit_open, non_negative, positive};
 
 /// `kind = "adamw_schedule_free"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,17 +73,13 @@ impl KindConfig for AdamWScheduleFreeConfig {
 
     fn validate(&self) -> Result<()> {
         // x = lerp(y, z, 1 − 1/beta1) needs beta1 > 0.
-        if !(self.beta1 > 0.0 && self.beta1 < 1.0) {
-            bail_usage!(
-                "optimizer.beta1: expected a number in (0, 1), found {:?}",
-                self.beta1
-            );
-        }
-        unit_half_open("optimizer.beta2", self.beta2)?;
+        in_unit_open("optimizer.beta1", self.beta1)?;
+        in_unit_half_open("optimizer.beta2", self.beta2)?;
         positive("optimizer.eps", self.eps)?;
         non_negative("optimizer.weight_decay", self.weight_decay)?;
         non_negative("optimizer.r", self.r)?;
-        non_negative("optimizer.weight_lr_power", self.weight_lr_power)
+        non_negative("optimizer.weight_lr_power", self.weight_lr_power)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -117,11 +114,7 @@ impl Optimizer for AdamWScheduleFree {
     }
 
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         let n = params.len();
         if self.steps == 0 {
             self.z[..n].copy_from_slice(params);
@@ -153,37 +146,11 @@ impl Optimizer for AdamWScheduleFree {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    state_buffers!(z, exp_avg_sq);
 
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.z, &self.exp_avg_sq]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.z, &mut self.exp_avg_sq]
-    }
-
-    fn scalar_state(&self) -> Vec<f64> {
-        self.avg.scalars()
-    }
-
-    fn set_scalar_state(&mut self, s: &[f64]) {
-        self.avg.set_scalars(s);
-    }
-
-    fn eval_params(&self, params: &[f32], out: &mut [f32]) -> bool {
-        if self.steps == 0 {
-            return false;
-        }
-        average(params, &self.z, self.cfg.beta1, out);
-        true
-    }
+    averaged_point!(cfg.beta1);
 }
 
 #[cfg(test)]

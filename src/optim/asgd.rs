@@ -18,7 +18,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, non_negative};
+use super::state::{check_lengths, state_buffers, step_counter};
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::non_negative;
 
 /// `kind = "asgd"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,7 +69,8 @@ impl KindConfig for AsgdConfig {
         non_negative("optimizer.lambd", self.lambd)?;
         non_negative("optimizer.alpha", self.alpha)?;
         non_negative("optimizer.t0", self.t0)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -98,11 +101,7 @@ impl Asgd {
 
 impl Optimizer for Asgd {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         if self.steps == 0 {
             // PyTorch creates `state["eta"]` from the group's lr.
             self.eta_mu = [lr, 1.0];
@@ -141,21 +140,9 @@ impl Optimizer for Asgd {
         ];
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.ax]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.ax]
-    }
+    state_buffers!(ax);
 
     fn scalar_state(&self) -> Vec<f64> {
         self.eta_mu.iter().map(|&x| x as f64).collect()

@@ -23,8 +23,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, positive};
-use crate::bail_usage;
+use super::state::{state_buffers, step_counter};
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::{int_in, positive, positive_int};
 
 /// `line_search_fn`: torch's `None` or `"strong_wolfe"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -103,20 +104,14 @@ impl KindConfig for LbfgsConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        if self.max_iter == 0 {
-            bail_usage!("optimizer.max_iter: expected an integer >= 1, found 0");
+        positive_int("optimizer.max_iter", self.max_iter)?;
+        if let Some(max_eval) = self.max_eval {
+            positive_int("optimizer.max_eval", max_eval)?;
         }
-        if self.max_eval == Some(0) {
-            bail_usage!("optimizer.max_eval: expected an integer >= 1, found 0");
-        }
-        if !(1..=MAX_HISTORY).contains(&self.history_size) {
-            bail_usage!(
-                "optimizer.history_size: expected an integer in [1, {MAX_HISTORY}], found {}",
-                self.history_size
-            );
-        }
+        int_in("optimizer.history_size", self.history_size, 1, MAX_HISTORY)?;
         positive("optimizer.tolerance_grad", self.tolerance_grad)?;
-        positive("optimizer.tolerance_change", self.tolerance_change)
+        positive("optimizer.tolerance_change", self.tolerance_change)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -605,31 +600,9 @@ impl Optimizer for Lbfgs {
         orig_loss
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![
-            &self.d,
-            &self.prev_flat_grad,
-            &self.old_dirs,
-            &self.old_stps,
-        ]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![
-            &mut self.d,
-            &mut self.prev_flat_grad,
-            &mut self.old_dirs,
-            &mut self.old_stps,
-        ]
-    }
+    state_buffers!(d, prev_flat_grad, old_dirs, old_stps);
 
     fn scalar_state(&self) -> Vec<f64> {
         let mut s = vec![

@@ -13,7 +13,9 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::rprop::sign;
-use super::{KindConfig, Layout, Optimizer, non_negative, unit_half_open};
+use super::state::{check_lengths, state_buffers, step_counter};
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::{in_unit_half_open, non_negative};
 
 /// `kind = "lion"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,9 +52,10 @@ impl KindConfig for LionConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        unit_half_open("optimizer.beta1", self.beta1)?;
-        unit_half_open("optimizer.beta2", self.beta2)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        in_unit_half_open("optimizer.beta1", self.beta1)?;
+        in_unit_half_open("optimizer.beta2", self.beta2)?;
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -84,11 +87,7 @@ impl Optimizer for Lion {
     }
 
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let c = &self.cfg;
         let scale = (1.0 - lr as f64 * c.weight_decay) as f32;
@@ -108,21 +107,9 @@ impl Optimizer for Lion {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.exp_avg]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.exp_avg]
-    }
+    state_buffers!(exp_avg);
 }
 
 #[cfg(test)]

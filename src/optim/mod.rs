@@ -30,6 +30,7 @@ mod rprop;
 mod schedule_free;
 mod sgd;
 mod sgd_schedule_free;
+mod state;
 
 pub use adadelta::{Adadelta, AdadeltaConfig};
 pub use adafactor::{Adafactor, AdafactorConfig};
@@ -54,7 +55,7 @@ pub use sgd_schedule_free::{SgdScheduleFree, SgdScheduleFreeConfig};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::bail_usage;
+use crate::config::range::{non_negative, positive};
 
 pub trait Optimizer: Send {
     /// One update of `params` from `grads` at rate `lr`. Both slices have the length given to
@@ -260,38 +261,6 @@ impl OptimizerConfig {
     pub fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
         self.kind.config().build(layout)
     }
-}
-
-// Range checks shared by the kinds: one line, naming the key, what was expected, what was found.
-
-pub(crate) fn positive(key: &str, v: f64) -> Result<()> {
-    if !(v.is_finite() && v > 0.0) {
-        bail_usage!("{key}: expected a finite number > 0, found {v:?}");
-    }
-    Ok(())
-}
-
-pub(crate) fn non_negative(key: &str, v: f64) -> Result<()> {
-    if !(v.is_finite() && v >= 0.0) {
-        bail_usage!("{key}: expected a finite number >= 0, found {v:?}");
-    }
-    Ok(())
-}
-
-/// `[0, 1)`: betas, RMSprop's alpha.
-pub(crate) fn unit_half_open(key: &str, v: f64) -> Result<()> {
-    if !(0.0..1.0).contains(&v) {
-        bail_usage!("{key}: expected a number in [0, 1), found {v:?}");
-    }
-    Ok(())
-}
-
-/// `[0, 1]`: SGD's dampening.
-pub(crate) fn unit_closed(key: &str, v: f64) -> Result<()> {
-    if !(0.0..=1.0).contains(&v) {
-        bail_usage!("{key}: expected a number in [0, 1], found {v:?}");
-    }
-    Ok(())
 }
 
 /// PyTorch's `lerp` (`a + w·(b − a)`, or from the other end when |w| ≥ ½), in its order.
@@ -542,7 +511,7 @@ mod tests {
             resolve_error("kind = \"sgd\"\nlr = -0.1"),
             "optimizer.lr: expected a finite number > 0, found -0.1"
         );
-        assert!(resolve_error("kind = \"sgd\"\nlr = 0.0").contains("found 0.0"));
+        assert!(resolve_error("kind = \"sgd\"\nlr = 0.0").contains("found 0"));
         assert!(resolve_error("kind = \"sgd\"\nlr = nan").contains("found NaN"));
         assert!(resolve_error("kind = \"sgd\"\nlr = inf").contains("found inf"));
     }
@@ -551,7 +520,7 @@ mod tests {
     fn a_bad_clip_norm_is_rejected() {
         assert_eq!(
             resolve_error("kind = \"adam\"\nclip_norm = -1.0"),
-            "optimizer.clip_norm: expected a finite number >= 0, found -1.0"
+            "optimizer.clip_norm: expected a finite number >= 0, found -1"
         );
         assert!(resolve_error("kind = \"adam\"\nclip_norm = inf").contains("optimizer.clip_norm"));
         assert_eq!(resolved("kind = \"adam\"\nclip_norm = 1.5").clip_norm, 1.5);
@@ -566,11 +535,11 @@ mod tests {
             ),
             (
                 "kind = \"adamw\"\nbeta1 = 1.0",
-                "optimizer.beta1: expected a number in [0, 1), found 1.0",
+                "optimizer.beta1: expected a number in [0, 1), found 1",
             ),
             (
                 "kind = \"adam\"\neps = 0.0",
-                "optimizer.eps: expected a finite number > 0, found 0.0",
+                "optimizer.eps: expected a finite number > 0, found 0",
             ),
             (
                 "kind = \"adamw\"\nweight_decay = -0.01",
@@ -586,7 +555,7 @@ mod tests {
             ),
             (
                 "kind = \"sgd\"\nweight_decay = -1.0",
-                "optimizer.weight_decay: expected a finite number >= 0, found -1.0",
+                "optimizer.weight_decay: expected a finite number >= 0, found -1",
             ),
             (
                 "kind = \"adagrad\"\neps = -1e-10",
@@ -598,7 +567,7 @@ mod tests {
             ),
             (
                 "kind = \"rmsprop\"\nalpha = 1.0",
-                "optimizer.alpha: expected a number in [0, 1), found 1.0",
+                "optimizer.alpha: expected a number in [0, 1), found 1",
             ),
             (
                 "kind = \"rmsprop\"\nmomentum = -0.5",
@@ -606,19 +575,19 @@ mod tests {
             ),
             (
                 "kind = \"rmsprop\"\neps = 0.0",
-                "optimizer.eps: expected a finite number > 0, found 0.0",
+                "optimizer.eps: expected a finite number > 0, found 0",
             ),
             (
                 "kind = \"nadam\"\nmomentum_decay = -1.0",
-                "optimizer.momentum_decay: expected a finite number >= 0, found -1.0",
+                "optimizer.momentum_decay: expected a finite number >= 0, found -1",
             ),
             (
                 "kind = \"radam\"\nbeta2 = 1.0",
-                "optimizer.beta2: expected a number in [0, 1), found 1.0",
+                "optimizer.beta2: expected a number in [0, 1), found 1",
             ),
             (
                 "kind = \"adamax\"\neps = 0.0",
-                "optimizer.eps: expected a finite number > 0, found 0.0",
+                "optimizer.eps: expected a finite number > 0, found 0",
             ),
             (
                 "kind = \"adadelta\"\nrho = 1.5",
@@ -626,7 +595,7 @@ mod tests {
             ),
             (
                 "kind = \"rprop\"\neta_plus = 1.0",
-                "optimizer.eta_plus: expected a finite number > 1, found 1.0",
+                "optimizer.eta_plus: expected a finite number > 1, found 1",
             ),
             (
                 "kind = \"asgd\"\nlambd = -0.1",
@@ -634,7 +603,7 @@ mod tests {
             ),
             (
                 "kind = \"lion\"\nbeta1 = 1.0",
-                "optimizer.beta1: expected a number in [0, 1), found 1.0",
+                "optimizer.beta1: expected a number in [0, 1), found 1",
             ),
         ] {
             assert_eq!(resolve_error(body), message, "{body}");

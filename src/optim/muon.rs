@@ -22,10 +22,10 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    KindConfig, Layout, Optimizer, ParamTensor, lerp, non_negative, positive, unit_half_open,
-};
+use super::state::{check_lengths, state_buffers, step_counter};
+use super::{KindConfig, Layout, Optimizer, ParamTensor, lerp};
 use crate::bail_usage;
+use crate::config::range::{finite, in_unit_half_open, non_negative, positive};
 use crate::model::matmul::{Operand, Parallel, matmul};
 
 /// `kind = "muon"`.
@@ -128,9 +128,7 @@ impl KindConfig for MuonConfig {
             ("ns_b", self.ns_b),
             ("ns_c", self.ns_c),
         ] {
-            if !v.is_finite() {
-                bail_usage!("optimizer.{key}: expected a finite number, found {v:?}");
-            }
+            finite(&format!("optimizer.{key}"), v)?;
         }
         positive("optimizer.eps", self.eps)?;
         if self.ns_steps >= 100 {
@@ -146,9 +144,10 @@ impl KindConfig for MuonConfig {
                 "optimizer.adjust_lr_fn: expected original, match_rms_adamw or spectral_unclamped, found {f:?}"
             );
         }
-        unit_half_open("optimizer.adamw_beta1", self.adamw_beta1)?;
-        unit_half_open("optimizer.adamw_beta2", self.adamw_beta2)?;
-        positive("optimizer.adamw_eps", self.adamw_eps)
+        in_unit_half_open("optimizer.adamw_beta1", self.adamw_beta1)?;
+        in_unit_half_open("optimizer.adamw_beta2", self.adamw_beta2)?;
+        positive("optimizer.adamw_eps", self.adamw_eps)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -246,11 +245,7 @@ impl Muon {
 
 impl Optimizer for Muon {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let lr64 = lr as f64;
         let scale = (1.0 - lr64 * self.cfg.weight_decay) as f32;
@@ -313,21 +308,9 @@ impl Optimizer for Muon {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.buf, &self.exp_avg_sq]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.buf, &mut self.exp_avg_sq]
-    }
+    state_buffers!(buf, exp_avg_sq);
 }
 
 #[cfg(test)]

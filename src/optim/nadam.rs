@@ -18,7 +18,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, lerp, non_negative, positive, unit_half_open};
+use super::state::{check_lengths, state_buffers};
+use super::{KindConfig, Layout, Optimizer, lerp};
+use crate::config::range::{in_unit_half_open, non_negative, positive};
 
 /// `kind = "nadam"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,11 +74,12 @@ impl KindConfig for NAdamConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        unit_half_open("optimizer.beta1", self.beta1)?;
-        unit_half_open("optimizer.beta2", self.beta2)?;
+        in_unit_half_open("optimizer.beta1", self.beta1)?;
+        in_unit_half_open("optimizer.beta2", self.beta2)?;
         positive("optimizer.eps", self.eps)?;
         non_negative("optimizer.weight_decay", self.weight_decay)?;
-        non_negative("optimizer.momentum_decay", self.momentum_decay)
+        non_negative("optimizer.momentum_decay", self.momentum_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -120,11 +123,7 @@ impl Optimizer for NAdam {
     }
 
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let c = &self.cfg;
         let lr = lr as f64;
@@ -184,13 +183,7 @@ impl Optimizer for NAdam {
         }
     }
 
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.exp_avg, &self.exp_avg_sq]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.exp_avg, &mut self.exp_avg_sq]
-    }
+    state_buffers!(exp_avg, exp_avg_sq);
 }
 
 #[cfg(test)]

@@ -24,8 +24,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, non_negative, positive, unit_half_open};
-use crate::bail_usage;
+use super::state::{check_lengths, step_counter};
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::{Found, bad, in_unit_half_open, non_negative, positive};
 
 /// `kind = "prodigy"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,20 +110,22 @@ impl KindConfig for ProdigyConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        unit_half_open("optimizer.beta1", self.beta1)?;
-        unit_half_open("optimizer.beta2", self.beta2)?;
+        in_unit_half_open("optimizer.beta1", self.beta1)?;
+        in_unit_half_open("optimizer.beta2", self.beta2)?;
         if let Some(beta3) = self.beta3 {
-            unit_half_open("optimizer.beta3", beta3)?;
+            in_unit_half_open("optimizer.beta3", beta3)?;
         }
         positive("optimizer.eps", self.eps)?;
         non_negative("optimizer.weight_decay", self.weight_decay)?;
         positive("optimizer.d0", self.d0)?;
         positive("optimizer.d_coef", self.d_coef)?;
+        // inf is the reference's default (unbounded growth), so this is not `at_least`.
         if self.growth_rate.is_nan() || self.growth_rate < 1.0 {
-            bail_usage!(
-                "optimizer.growth_rate: expected a number >= 1 (inf = unbounded), found {:?}",
-                self.growth_rate
-            );
+            return Err(bad(
+                "optimizer.growth_rate",
+                "a number >= 1 (inf = unbounded)",
+                Found(self.growth_rate),
+            ));
         }
         Ok(())
     }
@@ -183,11 +186,7 @@ impl Optimizer for Prodigy {
     }
 
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         let n = params.len();
         let c = self.cfg.clone();
         let (beta1, beta2) = (c.beta1, c.beta2);
@@ -279,13 +278,7 @@ impl Optimizer for Prodigy {
         self.steps += 1;
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
-
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    step_counter!();
 
     fn state_buffers(&self) -> Vec<&[f32]> {
         let mut b = vec![self.p0.as_slice(), self.s.as_slice()];

@@ -15,7 +15,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, lerp, non_negative, positive, unit_half_open};
+use super::state::{check_lengths, step_counter};
+use super::{KindConfig, Layout, Optimizer, lerp};
+use crate::config::range::{in_unit_half_open, non_negative, positive};
 
 /// `kind = "rmsprop"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,10 +63,11 @@ impl KindConfig for RmsPropConfig {
     fn validate(&self) -> Result<()> {
         // PyTorch accepts any alpha ≥ 0, but with alpha ≥ 1 the average never learns the
         // gradient's scale: reject it like a beta.
-        unit_half_open("optimizer.alpha", self.alpha)?;
+        in_unit_half_open("optimizer.alpha", self.alpha)?;
         positive("optimizer.eps", self.eps)?;
         non_negative("optimizer.momentum", self.momentum)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)
+        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -122,11 +125,7 @@ impl RmsProp {
 
 impl Optimizer for RmsProp {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         self.steps += 1;
         let n = params.len();
         let decay = self.k.wd != 0.0;
@@ -178,13 +177,7 @@ impl Optimizer for RmsProp {
         Some(f64::from(self.k.momentum))
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
-
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    step_counter!();
 
     fn state_buffers(&self) -> Vec<&[f32]> {
         [&self.square_avg, &self.momentum_buffer, &self.grad_avg]

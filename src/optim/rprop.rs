@@ -17,8 +17,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, positive};
-use crate::bail_usage;
+use super::state::{check_lengths, state_buffers, step_counter};
+use super::{KindConfig, Layout, Optimizer};
+use crate::config::range::{Found, above, bad, in_unit_open, positive};
 
 /// `kind = "rprop"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,26 +70,16 @@ impl KindConfig for RpropConfig {
 
     fn validate(&self) -> Result<()> {
         // PyTorch: `0.0 < etaminus < 1.0 < etaplus`.
-        if !(self.eta_minus > 0.0 && self.eta_minus < 1.0) {
-            bail_usage!(
-                "optimizer.eta_minus: expected a number in (0, 1), found {:?}",
-                self.eta_minus
-            );
-        }
-        if !(self.eta_plus.is_finite() && self.eta_plus > 1.0) {
-            bail_usage!(
-                "optimizer.eta_plus: expected a finite number > 1, found {:?}",
-                self.eta_plus
-            );
-        }
-        positive("optimizer.step_size_min", self.step_size_min)?;
+        in_unit_open("optimizer.eta_minus", self.eta_minus)?;
+        above("optimizer.eta_plus", self.eta_plus, 1.0)?;
+        let min = positive("optimizer.step_size_min", self.step_size_min)?;
         positive("optimizer.step_size_max", self.step_size_max)?;
-        if self.step_size_min > self.step_size_max {
-            bail_usage!(
-                "optimizer.step_size_max: expected a number >= step_size_min ({:?}), found {:?}",
-                self.step_size_min,
-                self.step_size_max
-            );
+        if self.step_size_max < min {
+            return Err(bad(
+                "optimizer.step_size_max",
+                &format!("a number >= step_size_min ({})", Found(min)),
+                Found(self.step_size_max),
+            ));
         }
         Ok(())
     }
@@ -113,11 +104,7 @@ pub struct Rprop {
 
 impl Optimizer for Rprop {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         if self.steps == 0 {
             // PyTorch fills `step_size` with the group's lr when the state is created.
             self.step_size.fill(lr);
@@ -152,21 +139,9 @@ impl Optimizer for Rprop {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
-
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.prev, &self.step_size]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.prev, &mut self.step_size]
-    }
+    state_buffers!(prev, step_size);
 }
 
 /// `torch.sign`: −1, 0 or 1 (0 for ±0), NaN for NaN.

@@ -75,6 +75,32 @@ pub(crate) fn average(y: &[f32], z: &[f32], beta: f64, out: &mut [f32]) {
     }
 }
 
+/// The checkpoint scalars ([`Averaging::scalars`]) and the evaluation point x of a schedule-free
+/// optimizer, the same for both: `scalar_state`, `set_scalar_state` and `eval_params` of
+/// [`Optimizer`](super::Optimizer) over the fields `steps`, `avg` and `z`, with β the field path
+/// given (`cfg.momentum`, `cfg.beta1`). Before the first step x = y, so `params` are evaluated as
+/// they are. Written inside an `impl Optimizer for …` block.
+macro_rules! averaged_point {
+    ($($beta:ident).+) => {
+        fn scalar_state(&self) -> Vec<f64> {
+            self.avg.scalars()
+        }
+
+        fn set_scalar_state(&mut self, s: &[f64]) {
+            self.avg.set_scalars(s);
+        }
+
+        fn eval_params(&self, params: &[f32], out: &mut [f32]) -> bool {
+            if self.steps == 0 {
+                return false;
+            }
+            super::schedule_free::average(params, &self.z, self.$($beta).+, out);
+            true
+        }
+    };
+}
+pub(crate) use averaged_point;
+
 #[cfg(test)]
 mod tests {
     use super::*;

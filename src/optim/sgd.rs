@@ -13,8 +13,10 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{KindConfig, Layout, Optimizer, non_negative, unit_closed};
+use super::state::{check_lengths, step_counter};
+use super::{KindConfig, Layout, Optimizer};
 use crate::bail_usage;
+use crate::config::range::{in_unit_closed, non_negative};
 
 /// `kind = "sgd"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,7 +50,7 @@ impl KindConfig for SgdConfig {
 
     fn validate(&self) -> Result<()> {
         non_negative("optimizer.momentum", self.momentum)?;
-        unit_closed("optimizer.dampening", self.dampening)?;
+        in_unit_closed("optimizer.dampening", self.dampening)?;
         non_negative("optimizer.weight_decay", self.weight_decay)?;
         if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
             bail_usage!(
@@ -99,11 +101,7 @@ impl Sgd {
 
 impl Optimizer for Sgd {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         let first = self.steps == 0;
         self.steps += 1;
         let decay = self.weight_decay != 0.0;
@@ -142,13 +140,7 @@ impl Optimizer for Sgd {
         Some(f64::from(self.momentum))
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
-
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    step_counter!();
 
     fn state_buffers(&self) -> Vec<&[f32]> {
         if self.buf.is_empty() {

@@ -14,9 +14,10 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::schedule_free::{Averaging, average};
-use super::{KindConfig, Layout, Optimizer, lerp, non_negative};
-use crate::bail_usage;
+use super::schedule_free::{Averaging, averaged_point};
+use super::state::{check_lengths, state_buffers, step_counter};
+use super::{KindConfig, Layout, Optimizer, lerp};
+use crate::config::range::{in_unit_open, non_negative};
 
 /// `kind = "sgd_schedule_free"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,15 +66,11 @@ impl KindConfig for SgdScheduleFreeConfig {
 
     fn validate(&self) -> Result<()> {
         // The reference: "Momentum must be between 0 and 1 exclusive".
-        if !(self.momentum > 0.0 && self.momentum < 1.0) {
-            bail_usage!(
-                "optimizer.momentum: expected a number in (0, 1), found {:?}",
-                self.momentum
-            );
-        }
+        in_unit_open("optimizer.momentum", self.momentum)?;
         non_negative("optimizer.weight_decay", self.weight_decay)?;
         non_negative("optimizer.r", self.r)?;
-        non_negative("optimizer.weight_lr_power", self.weight_lr_power)
+        non_negative("optimizer.weight_lr_power", self.weight_lr_power)?;
+        Ok(())
     }
 
     fn build(&self, layout: &Layout) -> Box<dyn Optimizer> {
@@ -95,11 +92,7 @@ pub struct SgdScheduleFree {
 
 impl Optimizer for SgdScheduleFree {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        check_lengths(params, grads);
         let n = params.len();
         if self.steps == 0 {
             // The reference creates z as a clone of the parameters.
@@ -122,37 +115,11 @@ impl Optimizer for SgdScheduleFree {
         }
     }
 
-    fn step_count(&self) -> u64 {
-        self.steps
-    }
+    step_counter!();
 
-    fn set_step_count(&mut self, steps: u64) {
-        self.steps = steps;
-    }
+    state_buffers!(z);
 
-    fn state_buffers(&self) -> Vec<&[f32]> {
-        vec![&self.z]
-    }
-
-    fn state_buffers_mut(&mut self) -> Vec<&mut [f32]> {
-        vec![&mut self.z]
-    }
-
-    fn scalar_state(&self) -> Vec<f64> {
-        self.avg.scalars()
-    }
-
-    fn set_scalar_state(&mut self, s: &[f64]) {
-        self.avg.set_scalars(s);
-    }
-
-    fn eval_params(&self, params: &[f32], out: &mut [f32]) -> bool {
-        if self.steps == 0 {
-            return false;
-        }
-        average(params, &self.z, self.cfg.momentum, out);
-        true
-    }
+    averaged_point!(cfg.momentum);
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::config::RunConfig;
+use crate::metric::Metric;
 use crate::metrics::EpochMetrics;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,40 +51,21 @@ pub struct Summary {
     pub config: RunConfig,
 }
 
-/// The metric that ranks epochs: validation accuracy for classification (training accuracy
-/// without a validation set), else validation loss, else training loss.
+/// The metric that ranks epochs ([`Metric::natural`]): validation accuracy for classification
+/// (training accuracy without a validation set), else validation loss, else training loss; its
+/// best finite value, the first epoch on a tie.
 pub fn best_metric(rows: &[EpochMetrics]) -> Option<Best> {
     let first = rows.first()?;
-    let (metric, higher_is_better) = if first.val_accuracy.is_some() {
-        ("val_accuracy", true)
-    } else if first.accuracy.is_some() && first.val_loss.is_none() {
-        ("accuracy", true)
-    } else if first.val_loss.is_some() {
-        ("val_loss", false)
-    } else {
-        ("loss", false)
-    };
-    let mut best: Option<(f64, &EpochMetrics)> = None;
-    for m in rows {
-        let Some(v) = m.get(metric).filter(|v| v.is_finite()) else {
-            continue;
-        };
-        let better = match best {
-            None => true,
-            Some((b, _)) => {
-                if higher_is_better {
-                    v > b
-                } else {
-                    v < b
-                }
-            }
-        };
-        if better {
-            best = Some((v, m));
-        }
-    }
-    best.map(|(value, m)| Best {
-        metric,
+    let metric = Metric::natural(
+        first.accuracy.is_some() || first.val_accuracy.is_some(),
+        first.val_loss.is_some() || first.val_accuracy.is_some(),
+    );
+    let (value, m) = metric.best_of(
+        rows.iter()
+            .filter_map(|m| m.get(metric.name()).map(|v| (v, m))),
+    )?;
+    Some(Best {
+        metric: metric.name(),
         epoch: m.epoch,
         value,
         metrics: m.clone(),

@@ -7,7 +7,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, OmittedHorizon, Schedule, ScheduleKind, check};
+use super::{Context, Kind, OmittedHorizon, Schedule, ScheduleKind};
+use crate::config::range;
 use crate::metrics::EpochMetrics;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,7 +82,7 @@ impl Chain {
     /// Checks the list and returns each link's context (`schedule.schedules[i]`).
     fn link_contexts<'a>(&self, cx: &Context<'a>) -> Result<Vec<Context<'a>>> {
         if self.schedules.is_empty() {
-            return Err(check::bad(
+            return Err(range::bad(
                 &cx.key("schedules"),
                 "at least one schedule",
                 "none",
@@ -91,7 +92,7 @@ impl Chain {
         for (i, kind) in self.schedules.iter().enumerate() {
             let path = format!("{}[{i}]", cx.key("schedules"));
             if let ScheduleKind::Plateau(_) = kind {
-                return Err(check::bad(
+                return Err(range::bad(
                     &format!("{path}.kind"),
                     "any kind but \"plateau\" (it steps on epochs; use kind = \"sequential\")",
                     "\"plateau\"",
@@ -177,7 +178,7 @@ mod tests {
         );
         assert_eq!(
             e,
-            "schedule.schedules[0].total: expected an integer ≥ 1, found 0"
+            "schedule.schedules[0].total: expected an integer >= 1, found 0"
         );
     }
 }

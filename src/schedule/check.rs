@@ -1,12 +1,9 @@
 //! Key checks shared by the kinds: each error is one line, `key: expected …, found …`, and a
 //! usage error (exit 2); and the lint that reads the whole schedule for rates of 0.
 
-use std::fmt::Display;
-
 use anyhow::Result;
 
 use super::Unit;
-use crate::error::UsageError;
 
 /// Stretches reported one by one before the rest are only counted.
 const MAX_STRETCHES: usize = 3;
@@ -70,52 +67,9 @@ pub fn idle_stretches(rate: impl Fn(usize) -> f64, run: usize, unit: Unit) -> Ve
     out
 }
 
-/// `key: expected <expected>, found <found>` as a usage error.
-pub fn bad(key: &str, expected: &str, found: impl Display) -> anyhow::Error {
-    anyhow::Error::new(UsageError(format!(
-        "{key}: expected {expected}, found {found}"
-    )))
-}
-
-/// An integer ≥ 1 (a length, a period, a number of steps).
-pub fn positive(key: &str, value: usize) -> Result<usize> {
-    if value == 0 {
-        return Err(bad(key, "an integer ≥ 1", 0));
-    }
-    Ok(value)
-}
-
-/// A finite number ≥ 0 (a rate, a factor).
-pub fn finite_non_negative(key: &str, value: f64) -> Result<f64> {
-    if !(value.is_finite() && value >= 0.0) {
-        return Err(bad(key, "a finite number ≥ 0", value));
-    }
-    Ok(value)
-}
-
-/// A finite number > 0.
-pub fn finite_positive(key: &str, value: f64) -> Result<f64> {
-    if !(value.is_finite() && value > 0.0) {
-        return Err(bad(key, "a finite number > 0", value));
-    }
-    Ok(value)
-}
-
-/// Any finite number.
-pub fn finite(key: &str, value: f64) -> Result<f64> {
-    if !value.is_finite() {
-        return Err(bad(key, "a finite number", value));
-    }
-    Ok(value)
-}
-
-/// A number in [0, 1].
-pub fn fraction(key: &str, value: f64) -> Result<f64> {
-    if !(0.0..=1.0).contains(&value) {
-        return Err(bad(key, "a number in [0, 1]", value));
-    }
-    Ok(value)
-}
+/// The one "`key: expected …, found …`" form, kept at this path for the schedule kinds and the
+/// training loop.
+pub use crate::config::range::bad;
 
 /// A strictly increasing list (milestones, boundaries).
 pub fn increasing(key: &str, values: &[usize]) -> Result<()> {

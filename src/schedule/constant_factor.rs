@@ -4,7 +4,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,7 +45,7 @@ impl Schedule for ConstantFactorRun {
 impl Kind for ConstantFactor {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
         Ok(Box::new(ConstantFactorRun {
-            factor: check::fraction(&cx.key("factor"), self.factor)?,
+            factor: range::in_unit_closed(&cx.key("factor"), self.factor)?,
             total: self.total,
         }))
     }

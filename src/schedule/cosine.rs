@@ -9,7 +9,8 @@ use std::f64::consts::PI;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, OmittedHorizon, Schedule, check, horizon, horizon_lint};
+use super::{Context, Kind, OmittedHorizon, Schedule, horizon, horizon_lint};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,8 +47,8 @@ impl Schedule for CosineRun {
 impl Kind for Cosine {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
         Ok(Box::new(CosineRun {
-            total: check::positive(&cx.key("total"), cx.horizon.resolve(self.total))?,
-            min_lr: check::finite_non_negative(&cx.key("min_lr"), self.min_lr)?,
+            total: range::positive_int(&cx.key("total"), cx.horizon.resolve(self.total))?,
+            min_lr: range::non_negative(&cx.key("min_lr"), self.min_lr)?,
         }))
     }
 
@@ -106,7 +107,7 @@ mod tests {
     #[test]
     fn total_must_be_positive() {
         let e = error("kind = \"cosine\"\ntotal = 0", 0.1);
-        assert_eq!(e, "schedule.total: expected an integer ≥ 1, found 0");
+        assert_eq!(e, "schedule.total: expected an integer >= 1, found 0");
     }
 
     #[test]

@@ -9,7 +9,8 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::cosine::half_cosine;
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,16 +71,10 @@ impl Schedule for CosineRestarts {
 
 impl Kind for CosineRestarts {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
-        check::positive(&cx.key("period"), self.period)?;
-        if !(self.period_mult.is_finite() && self.period_mult >= 1.0) {
-            return Err(check::bad(
-                &cx.key("period_mult"),
-                "a finite number ≥ 1",
-                self.period_mult,
-            ));
-        }
-        check::finite_non_negative(&cx.key("peak_mult"), self.peak_mult)?;
-        check::finite_non_negative(&cx.key("min_lr"), self.min_lr)?;
+        range::positive_int(&cx.key("period"), self.period)?;
+        range::at_least(&cx.key("period_mult"), self.period_mult, 1.0)?;
+        range::non_negative(&cx.key("peak_mult"), self.peak_mult)?;
+        range::non_negative(&cx.key("min_lr"), self.min_lr)?;
         Ok(Box::new(self.clone()))
     }
 
@@ -191,7 +186,7 @@ mod tests {
             0.1,
         );
         assert!(
-            e.starts_with("schedule.period_mult: expected a finite number ≥ 1"),
+            e.starts_with("schedule.period_mult: expected a finite number >= 1"),
             "{e}"
         );
         let e = error("kind = \"cosine_restarts\"\nperiod = 0", 0.1);

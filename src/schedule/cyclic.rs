@@ -7,7 +7,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -67,12 +68,10 @@ pub(crate) fn momentum_range(
         return Ok(None);
     }
     for (key, v) in [("base_momentum", base), ("max_momentum", max)] {
-        if !(v.is_finite() && (0.0..1.0).contains(&v)) {
-            return Err(check::bad(&cx.key(key), "a number in [0, 1)", v));
-        }
+        range::in_unit_half_open(&cx.key(key), v)?;
     }
     if base > max {
-        return Err(check::bad(
+        return Err(range::bad(
             &cx.key("base_momentum"),
             &format!("at most max_momentum = {max}"),
             base,
@@ -136,17 +135,18 @@ impl Schedule for CyclicRun {
 
 impl Kind for Cyclic {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
-        check::finite(&cx.key("max_lr"), self.max_lr)?;
+        range::finite(&cx.key("max_lr"), self.max_lr)?;
         if self.max_lr < cx.lr0 {
-            return Err(check::bad(
+            return Err(range::bad(
                 &cx.key("max_lr"),
-                &format!("a rate ≥ optimizer.lr = {}", cx.lr0),
+                &format!("a rate >= optimizer.lr = {}", cx.lr0),
                 self.max_lr,
             ));
         }
-        let up = check::positive(&cx.key("step_size_up"), self.step_size_up)?;
-        let down = check::positive(&cx.key("step_size_down"), self.step_size_down.unwrap_or(up))?;
-        check::finite_positive(&cx.key("gamma"), self.gamma)?;
+        let up = range::positive_int(&cx.key("step_size_up"), self.step_size_up)?;
+        let down =
+            range::positive_int(&cx.key("step_size_down"), self.step_size_down.unwrap_or(up))?;
+        range::positive(&cx.key("gamma"), self.gamma)?;
         let total_size = (up + down) as f64;
         Ok(Box::new(CyclicRun {
             max_lr: self.max_lr,
@@ -254,7 +254,7 @@ mod tests {
         let e = error("kind = \"cyclic\"\nmax_lr = 0.05\nstep_size_up = 2", 0.1);
         assert_eq!(
             e,
-            "schedule.max_lr: expected a rate ≥ optimizer.lr = 0.1, found 0.05"
+            "schedule.max_lr: expected a rate >= optimizer.lr = 0.1, found 0.05"
         );
         let e = error(
             "kind = \"cyclic\"\nmax_lr = 1.0\nstep_size_up = 2\nstep_size_down = 0",

@@ -5,7 +5,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,17 +61,17 @@ impl Schedule for ExponentialRun {
 impl Kind for Exponential {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
         let base = match (self.decay_rate, self.k) {
-            (Some(r), None) => Base::Rate(check::finite_non_negative(&cx.key("decay_rate"), r)?),
-            (None, Some(k)) => Base::K(check::finite(&cx.key("k"), k)?),
+            (Some(r), None) => Base::Rate(range::non_negative(&cx.key("decay_rate"), r)?),
+            (None, Some(k)) => Base::K(range::finite(&cx.key("k"), k)?),
             (None, None) => {
-                return Err(check::bad(
+                return Err(range::bad(
                     &cx.key("decay_rate"),
                     "a number (or k instead)",
                     "nothing",
                 ));
             }
             (Some(_), Some(_)) => {
-                return Err(check::bad(
+                return Err(range::bad(
                     &cx.key("k"),
                     "either decay_rate or k, not both",
                     "both",
@@ -79,7 +80,7 @@ impl Kind for Exponential {
         };
         Ok(Box::new(ExponentialRun {
             base,
-            decay_steps: check::positive(&cx.key("decay_steps"), self.decay_steps)?,
+            decay_steps: range::positive_int(&cx.key("decay_steps"), self.decay_steps)?,
             staircase: self.staircase,
         }))
     }

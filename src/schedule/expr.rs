@@ -220,7 +220,7 @@ impl Kind for Expr {
                 return Err(bad(
                     cx,
                     format!(
-                        "\"{text}\" is {rate} at t = {t} ({} {}); expected a finite rate ≥ 0 at every t of the run",
+                        "\"{text}\" is {rate} at t = {t} ({} {}); expected a finite rate >= 0 at every t of the run",
                         cx.unit_word(),
                         cx.origin + t
                     ),

@@ -7,7 +7,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,12 +127,12 @@ impl Schedule for GradNormRun {
 
 impl Kind for GradNorm {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
-        let min_lr = check::finite_non_negative(&cx.key("min_lr"), self.min_lr)?;
-        let max_lr = check::finite(&cx.key("max_lr"), self.max_lr.unwrap_or(cx.lr0))?;
+        let min_lr = range::non_negative(&cx.key("min_lr"), self.min_lr)?;
+        let max_lr = range::finite(&cx.key("max_lr"), self.max_lr.unwrap_or(cx.lr0))?;
         if max_lr < min_lr {
-            return Err(check::bad(
+            return Err(range::bad(
                 &cx.key("max_lr"),
-                &format!("a rate ≥ min_lr = {min_lr}"),
+                &format!("a rate >= min_lr = {min_lr}"),
                 max_lr,
             ));
         }
@@ -231,7 +232,7 @@ mod tests {
         assert_eq!(s.rate(2, 0), 0.1);
         let e = error("kind = \"grad_norm\"\nmin_lr = 0.5\nmax_lr = 0.2", 0.1);
         assert!(
-            e.starts_with("schedule.max_lr: expected a rate ≥ min_lr = 0.5"),
+            e.starts_with("schedule.max_lr: expected a rate >= min_lr = 0.5"),
             "{e}"
         );
     }

@@ -4,7 +4,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,8 +32,8 @@ impl Schedule for InversePower {
 
 impl Kind for InversePower {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
-        check::positive(&cx.key("decay_steps"), self.decay_steps)?;
-        check::finite_non_negative(&cx.key("power"), self.power)?;
+        range::positive_int(&cx.key("decay_steps"), self.decay_steps)?;
+        range::non_negative(&cx.key("power"), self.power)?;
         Ok(Box::new(self.clone()))
     }
 }

@@ -5,7 +5,8 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::exponential::progress;
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,8 +30,8 @@ impl Schedule for InverseTime {
 
 impl Kind for InverseTime {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
-        check::finite_non_negative(&cx.key("decay_rate"), self.decay_rate)?;
-        check::positive(&cx.key("decay_steps"), self.decay_steps)?;
+        range::non_negative(&cx.key("decay_rate"), self.decay_rate)?;
+        range::positive_int(&cx.key("decay_steps"), self.decay_steps)?;
         Ok(Box::new(self.clone()))
     }
 }

@@ -7,7 +7,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, OmittedHorizon, Schedule, check, horizon, horizon_lint};
+use super::{Context, Kind, OmittedHorizon, Schedule, horizon, horizon_lint};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,9 +44,9 @@ impl Schedule for LinearRun {
 impl Kind for Linear {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
         Ok(Box::new(LinearRun {
-            total: check::positive(&cx.key("total"), cx.horizon.resolve(self.total))?,
-            start_factor: check::finite_non_negative(&cx.key("start_factor"), self.start_factor)?,
-            end_factor: check::finite_non_negative(&cx.key("end_factor"), self.end_factor)?,
+            total: range::positive_int(&cx.key("total"), cx.horizon.resolve(self.total))?,
+            start_factor: range::non_negative(&cx.key("start_factor"), self.start_factor)?,
+            end_factor: range::non_negative(&cx.key("end_factor"), self.end_factor)?,
         }))
     }
 
@@ -108,7 +109,7 @@ mod tests {
     #[test]
     fn total_must_be_positive() {
         let e = error("kind = \"linear\"\ntotal = 0", 0.1);
-        assert_eq!(e, "schedule.total: expected an integer ≥ 1, found 0");
+        assert_eq!(e, "schedule.total: expected an integer >= 1, found 0");
     }
 
     #[test]

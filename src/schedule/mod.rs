@@ -70,6 +70,7 @@ use std::fmt;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use crate::config::range;
 use crate::metrics::EpochMetrics;
 
 /// What the schedule may know about the run before it starts.
@@ -427,15 +428,15 @@ fn root_context<'a>(
     lr0: f64,
     shape: &'a RunShape,
 ) -> Result<(Context<'a>, Unit)> {
-    check::finite_non_negative("optimizer.lr", lr0)?;
-    check::fraction("schedule.warmup_start_factor", cfg.warmup_start_factor)?;
+    range::non_negative("optimizer.lr", lr0)?;
+    range::in_unit_closed("schedule.warmup_start_factor", cfg.warmup_start_factor)?;
     // Plateau reacts only between epochs, so its unit is epoch whatever the config says.
     let unit = match cfg.kind {
         ScheduleKind::Plateau(_) => Unit::Epoch,
         _ => cfg.unit,
     };
     if cfg.warmup > 0 && matches!(cfg.kind, ScheduleKind::Plateau(_)) {
-        return Err(check::bad(
+        return Err(range::bad(
             "schedule.warmup",
             "0 for kind = \"plateau\" (use kind = \"sequential\" with a linear phase before the plateau)",
             cfg.warmup,

@@ -4,7 +4,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +29,7 @@ impl Schedule for MultiplicativeRun {
 impl Kind for Multiplicative {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
         Ok(Box::new(MultiplicativeRun {
-            factor: check::finite_non_negative(&cx.key("factor"), self.factor)?,
+            factor: range::non_negative(&cx.key("factor"), self.factor)?,
         }))
     }
 
@@ -62,7 +63,7 @@ mod tests {
         let e = error("kind = \"multiplicative\"\nfactor = -0.5", 0.1);
         assert_eq!(
             e,
-            "schedule.factor: expected a finite number ≥ 0, found -0.5"
+            "schedule.factor: expected a finite number >= 0, found -0.5"
         );
     }
 }

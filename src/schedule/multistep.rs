@@ -6,6 +6,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind, Schedule, check};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,7 +30,7 @@ impl Schedule for MultiStep {
 impl Kind for MultiStep {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
         check::increasing(&cx.key("milestones"), &self.milestones)?;
-        check::finite_non_negative(&cx.key("gamma"), self.gamma)?;
+        range::non_negative(&cx.key("gamma"), self.gamma)?;
         Ok(Box::new(self.clone()))
     }
 

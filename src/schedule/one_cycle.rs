@@ -14,7 +14,8 @@ use std::f64::consts::PI;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, OmittedHorizon, Schedule, check, horizon, horizon_lint};
+use super::{Context, Kind, OmittedHorizon, Schedule, horizon, horizon_lint};
+use crate::config::range;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -137,14 +138,14 @@ impl Schedule for OneCycleRun {
 
 impl Kind for OneCycle {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
-        let total = check::positive(&cx.key("total"), cx.horizon.resolve(self.total))?;
-        let pct = check::fraction(&cx.key("pct_start"), self.pct_start)?;
-        check::finite_positive(&cx.key("div_factor"), self.div_factor)?;
-        check::finite_positive(&cx.key("final_div_factor"), self.final_div_factor)?;
+        let total = range::positive_int(&cx.key("total"), cx.horizon.resolve(self.total))?;
+        let pct = range::in_unit_closed(&cx.key("pct_start"), self.pct_start)?;
+        range::positive(&cx.key("div_factor"), self.div_factor)?;
+        range::positive(&cx.key("final_div_factor"), self.final_div_factor)?;
         let up_end = pct * total as f64 - 1.0;
         if up_end == 0.0 {
             // PyTorch divides 0 by 0 at step 0 here.
-            return Err(check::bad(
+            return Err(range::bad(
                 &cx.key("pct_start"),
                 "pct_start · total ≠ 1 (a warm-up phase of zero steps)",
                 format!("{pct} · {total} = 1"),

@@ -6,6 +6,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind, Schedule, check};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,14 +26,14 @@ impl Kind for Piecewise {
         check::increasing(&cx.key("boundaries"), &self.boundaries)?;
         let n = self.boundaries.len() + 1;
         if self.values.len() != n {
-            return Err(check::bad(
+            return Err(range::bad(
                 &cx.key("values"),
                 &format!("{n} values (one more than boundaries)"),
                 self.values.len(),
             ));
         }
         for (i, &v) in self.values.iter().enumerate() {
-            check::finite_non_negative(&format!("{}[{i}]", cx.key("values")), v)?;
+            range::non_negative(&format!("{}[{i}]", cx.key("values")), v)?;
         }
         Ok(Box::new(self.clone()))
     }

@@ -15,7 +15,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
+use crate::metric::{Direction, Metric};
 use crate::metrics::{COLUMNS, EpochMetrics};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -153,34 +155,31 @@ impl Kind for Plateau {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
         let key = cx.key("monitor");
         let m = self.monitor.as_str();
-        if !COLUMNS.contains(&m) {
-            return Err(check::bad(
+        let Some(metric) = Metric::one_of(m, &COLUMNS) else {
+            return Err(range::bad(
                 &key,
                 &format!("a column of metrics.csv ({})", COLUMNS.join(", ")),
                 m,
             ));
-        }
-        if m.starts_with("val_") && !cx.shape.has_validation {
-            return Err(check::bad(
+        };
+        if metric.is_validation() && !cx.shape.has_validation {
+            return Err(range::bad(
                 &key,
                 "a training metric (the run has no validation set)",
                 m,
             ));
         }
-        if m.ends_with("accuracy") && !cx.shape.classification {
-            return Err(check::bad(
+        if metric.is_accuracy() && !cx.shape.classification {
+            return Err(range::bad(
                 &key,
                 "a metric of regression (accuracy is for classification)",
                 m,
             ));
         }
-        let factor = check::finite_non_negative(&cx.key("factor"), self.factor)?;
-        if factor >= 1.0 {
-            return Err(check::bad(&cx.key("factor"), "a number < 1", factor));
-        }
-        check::finite_non_negative(&cx.key("threshold"), self.threshold)?;
-        check::finite_non_negative(&cx.key("min_lr"), self.min_lr)?;
-        check::finite_non_negative(&cx.key("eps"), self.eps)?;
+        range::in_unit_half_open(&cx.key("factor"), self.factor)?;
+        range::non_negative(&cx.key("threshold"), self.threshold)?;
+        range::non_negative(&cx.key("min_lr"), self.min_lr)?;
+        range::non_negative(&cx.key("eps"), self.eps)?;
         Ok(Box::new(PlateauRun {
             cfg: self.clone(),
             lr: cx.lr0,
@@ -196,11 +195,15 @@ impl Kind for Plateau {
     fn lint(&self, cx: &Context) -> Vec<String> {
         let mut out = Vec::new();
         let m = self.monitor.as_str();
-        let looks_max = m.ends_with("accuracy");
-        let looks_min = m.ends_with("loss") || m == "grad_norm";
-        if (looks_max && self.mode == PlateauMode::Min)
-            || (looks_min && self.mode == PlateauMode::Max)
-        {
+        // Only a loss or an accuracy has a direction that is a fact rather than a naming rule
+        // (the SPEC's "*loss → min, else max" would call grad_norm or lr better when higher).
+        let wrong_way = Metric::one_of(m, &COLUMNS)
+            .filter(|metric| metric.is_loss() || metric.is_accuracy())
+            .is_some_and(|metric| match metric.direction() {
+                Direction::Max => self.mode == PlateauMode::Min,
+                Direction::Min => self.mode == PlateauMode::Max,
+            });
+        if wrong_way {
             out.push(format!(
                 "{} = \"{m}\" with {} = \"{}\": the rate drops while the metric improves",
                 cx.key("monitor"),
@@ -387,7 +390,7 @@ mod tests {
     #[test]
     fn a_factor_of_one_or_more_is_an_error() {
         let e = error("kind = \"plateau\"\nfactor = 1.0", 0.1);
-        assert_eq!(e, "schedule.factor: expected a number < 1, found 1");
+        assert_eq!(e, "schedule.factor: expected a number in [0, 1), found 1");
     }
 
     #[test]
@@ -398,6 +401,28 @@ mod tests {
             &SHAPE,
         );
         assert!(w.iter().any(|w| w.starts_with("schedule.monitor")), "{w:?}");
+    }
+
+    #[test]
+    fn a_loss_in_mode_max_is_linted_but_grad_norm_in_either_mode_is_not() {
+        let monitor_lint = |monitor: &str, mode: &str| {
+            lint(
+                &format!(
+                    "kind = \"plateau\"\nmonitor = \"{monitor}\"\nmode = \"{mode}\"\npatience = 2"
+                ),
+                0.1,
+                &SHAPE,
+            )
+            .into_iter()
+            .filter(|w| w.starts_with("schedule.monitor"))
+            .count()
+        };
+        assert_eq!(monitor_lint("val_loss", "max"), 1);
+        assert_eq!(monitor_lint("val_loss", "min"), 0);
+        assert_eq!(monitor_lint("accuracy", "max"), 0);
+        // The SPEC's naming rule would call grad_norm better when higher; neither way is wrong.
+        assert_eq!(monitor_lint("grad_norm", "min"), 0);
+        assert_eq!(monitor_lint("grad_norm", "max"), 0);
     }
 
     #[test]

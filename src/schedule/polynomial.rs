@@ -7,7 +7,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, OmittedHorizon, Schedule, check, horizon, horizon_lint};
+use super::{Context, Kind, OmittedHorizon, Schedule, horizon, horizon_lint};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,11 +44,11 @@ impl Schedule for PolynomialRun {
 impl Kind for Polynomial {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
         let decay_steps =
-            check::positive(&cx.key("decay_steps"), cx.horizon.resolve(self.decay_steps))?;
+            range::positive_int(&cx.key("decay_steps"), cx.horizon.resolve(self.decay_steps))?;
         Ok(Box::new(PolynomialRun {
             decay_steps,
-            power: check::finite_non_negative(&cx.key("power"), self.power)?,
-            end_lr: check::finite_non_negative(&cx.key("end_lr"), self.end_lr)?,
+            power: range::non_negative(&cx.key("power"), self.power)?,
+            end_lr: range::non_negative(&cx.key("end_lr"), self.end_lr)?,
         }))
     }
 
@@ -106,6 +107,6 @@ mod tests {
     #[test]
     fn decay_steps_must_be_positive() {
         let e = error("kind = \"polynomial\"\ndecay_steps = 0", 0.1);
-        assert_eq!(e, "schedule.decay_steps: expected an integer ≥ 1, found 0");
+        assert_eq!(e, "schedule.decay_steps: expected an integer >= 1, found 0");
     }
 }

@@ -5,7 +5,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
 use crate::seed;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,12 +40,12 @@ impl Schedule for RandomRun {
 
 impl Kind for Random {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
-        check::finite_non_negative(&cx.key("min_lr"), self.min_lr)?;
-        check::finite(&cx.key("max_lr"), self.max_lr)?;
+        range::non_negative(&cx.key("min_lr"), self.min_lr)?;
+        range::finite(&cx.key("max_lr"), self.max_lr)?;
         if self.max_lr < self.min_lr {
-            return Err(check::bad(
+            return Err(range::bad(
                 &cx.key("max_lr"),
-                &format!("a rate ≥ min_lr = {}", self.min_lr),
+                &format!("a rate >= min_lr = {}", self.min_lr),
                 self.max_lr,
             ));
         }
@@ -127,7 +128,7 @@ mod tests {
     fn max_below_min_is_an_error() {
         let e = error("kind = \"random\"\nmin_lr = 0.1\nmax_lr = 0.01", 0.1);
         assert!(
-            e.starts_with("schedule.max_lr: expected a rate ≥ min_lr = 0.1"),
+            e.starts_with("schedule.max_lr: expected a rate >= min_lr = 0.1"),
             "{e}"
         );
         let e = error("kind = \"random\"\nmin_lr = 0.1", 0.1);

@@ -11,7 +11,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Horizon, Kind, OmittedHorizon, Origin, Schedule, ScheduleKind, check};
+use super::{Context, Horizon, Kind, OmittedHorizon, Origin, Schedule, ScheduleKind};
+use crate::config::range;
 use crate::metrics::EpochMetrics;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,7 +95,7 @@ impl Sequential {
     /// Checks the phase list and returns each phase's start and context.
     fn phase_contexts<'a>(&self, cx: &Context<'a>) -> Result<Vec<(usize, Context<'a>)>> {
         if self.phases.is_empty() {
-            return Err(check::bad(&cx.key("phases"), "at least one phase", "none"));
+            return Err(range::bad(&cx.key("phases"), "at least one phase", "none"));
         }
         let last = self.phases.len() - 1;
         let mut start = 0usize;
@@ -103,14 +104,14 @@ impl Sequential {
             let path = format!("{}[{i}]", cx.key("phases"));
             match phase.kind {
                 ScheduleKind::Sequential(_) => {
-                    return Err(check::bad(
+                    return Err(range::bad(
                         &format!("{path}.kind"),
                         "any kind but \"sequential\" (phases cannot nest)",
                         "\"sequential\"",
                     ));
                 }
                 ScheduleKind::Plateau(_) if i != last => {
-                    return Err(check::bad(
+                    return Err(range::bad(
                         &format!("{path}.kind"),
                         "\"plateau\" only in the last phase (it has no end)",
                         format!("\"plateau\" in phase {i} of {}", last + 1),
@@ -119,12 +120,12 @@ impl Sequential {
                 _ => {}
             }
             let length = match phase.length {
-                Some(n) => Some(check::positive(&format!("{path}.length"), n)?),
+                Some(n) => Some(range::positive_int(&format!("{path}.length"), n)?),
                 None if i == last => None,
                 None => {
-                    return Err(check::bad(
+                    return Err(range::bad(
                         &format!("{path}.length"),
-                        "an integer ≥ 1 (every phase but the last needs one)",
+                        "an integer >= 1 (every phase but the last needs one)",
                         "nothing",
                     ));
                 }
@@ -343,7 +344,7 @@ mod tests {
             0.1,
         );
         assert!(
-            e.starts_with("schedule.phases[0].length: expected an integer ≥ 1"),
+            e.starts_with("schedule.phases[0].length: expected an integer >= 1"),
             "{e}"
         );
         let e = error(
@@ -352,7 +353,7 @@ mod tests {
         );
         assert_eq!(
             e,
-            "schedule.phases[1].length: expected an integer ≥ 1, found 0"
+            "schedule.phases[1].length: expected an integer >= 1, found 0"
         );
         let e = error(
             "kind = \"sequential\"\nphases = [{ kind = \"plateau\", length = 2 }, { kind = \"constant\" }]",
@@ -376,7 +377,7 @@ mod tests {
         );
         assert_eq!(
             e,
-            "schedule.phases[1].total: expected an integer ≥ 1, found 0"
+            "schedule.phases[1].total: expected an integer >= 1, found 0"
         );
         let e = error(
             "kind = \"sequential\"\nphases = [{ kind = \"step\", length = 2, step_size = 0 }]",
@@ -384,7 +385,7 @@ mod tests {
         );
         assert_eq!(
             e,
-            "schedule.phases[0].step_size: expected an integer ≥ 1, found 0"
+            "schedule.phases[0].step_size: expected an integer >= 1, found 0"
         );
     }
 

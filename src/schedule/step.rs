@@ -4,7 +4,8 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Kind, Schedule, check};
+use super::{Context, Kind, Schedule};
+use crate::config::range;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,8 +27,8 @@ impl Schedule for Step {
 
 impl Kind for Step {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
-        check::positive(&cx.key("step_size"), self.step_size)?;
-        check::finite_non_negative(&cx.key("gamma"), self.gamma)?;
+        range::positive_int(&cx.key("step_size"), self.step_size)?;
+        range::non_negative(&cx.key("gamma"), self.gamma)?;
         Ok(Box::new(self.clone()))
     }
 
@@ -87,7 +88,7 @@ mod tests {
     #[test]
     fn a_zero_step_size_is_an_error_naming_it() {
         let e = error("kind = \"step\"\nstep_size = 0", 0.1);
-        assert_eq!(e, "schedule.step_size: expected an integer ≥ 1, found 0");
+        assert_eq!(e, "schedule.step_size: expected an integer >= 1, found 0");
     }
 
     #[test]

@@ -10,7 +10,8 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::cosine::half_cosine;
-use super::{Context, Kind, OmittedHorizon, Schedule, check, horizon, horizon_lint};
+use super::{Context, Kind, OmittedHorizon, Schedule, horizon, horizon_lint};
+use crate::config::range;
 
 /// The shape of the cool-down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -70,14 +71,14 @@ impl Schedule for WsdRun {
 
 impl Kind for Wsd {
     fn build(&self, cx: &Context) -> Result<Box<dyn Schedule>> {
-        let total = check::positive(&cx.key("total"), cx.horizon.resolve(self.total))?;
-        let fraction = check::fraction(&cx.key("decay_fraction"), self.decay_fraction)?;
+        let total = range::positive_int(&cx.key("total"), cx.horizon.resolve(self.total))?;
+        let fraction = range::in_unit_closed(&cx.key("decay_fraction"), self.decay_fraction)?;
         let decay_steps = (fraction * total as f64).floor() as usize;
         Ok(Box::new(WsdRun {
             total,
             stable_end: total - decay_steps.min(total),
             decay: self.decay,
-            min_lr: check::finite_non_negative(&cx.key("min_lr"), self.min_lr)?,
+            min_lr: range::non_negative(&cx.key("min_lr"), self.min_lr)?,
         }))
     }
 

@@ -37,39 +37,7 @@ use crate::compare::METRICS;
 use crate::config::{self, LoadedConfig};
 use crate::data;
 use crate::error::UsageError;
-
-/// Which way the ranking metric is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Lower is better (`loss`, `val_loss`).
-    Min,
-    /// Higher is better (`accuracy`, `val_accuracy`).
-    Max,
-}
-
-impl Mode {
-    /// The SPEC's rule: a metric whose name ends in `loss` is minimised, any other maximised.
-    pub fn of_metric(metric: &str) -> Mode {
-        if metric.ends_with("loss") {
-            Mode::Min
-        } else {
-            Mode::Max
-        }
-    }
-
-    /// `a` is strictly better than `b`. NaN is never better than anything, and anything
-    /// finite is better than NaN, so a diverged trial ranks last.
-    pub fn better(self, a: f64, b: f64) -> bool {
-        match (a.is_nan(), b.is_nan()) {
-            (true, _) => false,
-            (false, true) => true,
-            _ => match self {
-                Mode::Min => a < b,
-                Mode::Max => a > b,
-            },
-        }
-    }
-}
+use crate::metric::Direction;
 
 /// One `[grid]` axis: a dotted config path and the values it takes, in file order.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,7 +138,7 @@ pub struct Plan {
     /// Every trial runs every seed, in this order (paired seeds).
     pub seeds: Vec<u64>,
     pub metric: String,
-    pub mode: Mode,
+    pub mode: Direction,
     pub grid: Vec<Axis>,
     pub random: Option<Random>,
     pub prune: Option<Prune>,
@@ -426,7 +394,7 @@ impl<'a> SweepFile<'a> {
             path: self.path.to_path_buf(),
             base,
             seeds,
-            mode: Mode::of_metric(&metric),
+            mode: Direction::of(&metric),
             metric,
             grid,
             random,
@@ -490,7 +458,7 @@ impl<'a> SweepFile<'a> {
             self.error(
                 None,
                 "seeds",
-                format!("expected a list of distinct integers ≥ 0 or a count ≥ 1, found {found}"),
+                format!("expected a list of distinct integers >= 0 or a count >= 1, found {found}"),
             )
         };
         match self.table.get("seeds") {
@@ -560,14 +528,14 @@ impl<'a> SweepFile<'a> {
                 return Err(self.error(
                     Some("random"),
                     "samples",
-                    format!("expected an integer ≥ 1, found {}", inline::value(other)),
+                    format!("expected an integer >= 1, found {}", inline::value(other)),
                 ));
             }
             None => {
                 return Err(self.error(
                     None,
                     "random",
-                    "samples: missing: expected an integer ≥ 1",
+                    "samples: missing: expected an integer >= 1",
                 ));
             }
         };
@@ -578,7 +546,7 @@ impl<'a> SweepFile<'a> {
                 return Err(self.error(
                     Some("random"),
                     "seed",
-                    format!("expected an integer ≥ 0, found {}", inline::value(other)),
+                    format!("expected an integer >= 0, found {}", inline::value(other)),
                 ));
             }
         };
@@ -644,7 +612,7 @@ impl<'a> SweepFile<'a> {
                     return Err(self.error(
                         Some("prune"),
                         key,
-                        format!("expected an integer ≥ {min}, found {}", inline::value(v)),
+                        format!("expected an integer >= {min}, found {}", inline::value(v)),
                     ));
                 }
                 _ => {
@@ -922,14 +890,14 @@ mod tests {
     fn the_metric_decides_the_direction_by_its_name() {
         assert_eq!(
             plan(&format!("{HEAD}[grid]\n\"optimizer.lr\" = [0.1]\n")).mode,
-            Mode::Min
+            Direction::Min
         );
         let p = plan(
             "base = \"base.toml\"\nmetric = \"val_accuracy\"\n[grid]\n\"optimizer.lr\" = [0.1]\n",
         );
-        assert_eq!(p.mode, Mode::Max);
-        assert!(Mode::Min.better(0.1, 0.2) && Mode::Max.better(0.2, 0.1));
-        assert!(Mode::Max.better(0.0, f64::NAN) && !Mode::Max.better(f64::NAN, 0.0));
+        assert_eq!(p.mode, Direction::Max);
+        assert!(Direction::Min.better(0.1, 0.2) && Direction::Max.better(0.2, 0.1));
+        assert!(Direction::Max.better(0.0, f64::NAN) && !Direction::Max.better(f64::NAN, 0.0));
     }
 
     #[test]
@@ -1107,7 +1075,7 @@ mod tests {
         let r = |body: &str| error(&format!("{HEAD}[random]\n{body}"));
         let msg = r("samples = 0\n\"optimizer.lr\" = { uniform = [0.1, 0.2] }\n");
         assert!(
-            msg.contains("line 5: random.samples: expected an integer ≥ 1, found 0"),
+            msg.contains("line 5: random.samples: expected an integer >= 1, found 0"),
             "{msg}"
         );
         let msg = r("samples = 2\n\"optimizer.lr\" = { uniform = [0.2, 0.1] }\n");
@@ -1187,7 +1155,7 @@ mod tests {
         );
         let msg = error(&format!("{HEAD}{g}[prune]\nkind = \"halving\"\neta = 1\n"));
         assert!(
-            msg.contains("line 8: prune.eta: expected an integer ≥ 2, found 1"),
+            msg.contains("line 8: prune.eta: expected an integer >= 2, found 1"),
             "{msg}"
         );
         let msg = error(&format!(
@@ -1226,7 +1194,7 @@ mod tests {
         let p = Plan::load(&dir.join("schedules.toml")).unwrap();
         assert_eq!(p.trials.len(), 15);
         assert_eq!(p.seeds, vec![1, 2, 3]);
-        assert_eq!(p.mode, Mode::Max);
+        assert_eq!(p.mode, Direction::Max);
         assert_eq!(p.trials[0].name, "schedule=constant,lr=0.01,epochs=4");
         assert_eq!(p.trials[14].name, "schedule=one_cycle,lr=0.1,epochs=4");
         let kinds: HashSet<&str> = p
@@ -1240,7 +1208,7 @@ mod tests {
 
         let p = Plan::load(&dir.join("lr_random.toml")).unwrap();
         assert_eq!(p.trials.len(), 9);
-        assert_eq!(p.mode, Mode::Min);
+        assert_eq!(p.mode, Direction::Min);
         assert_eq!(
             p.prune,
             Some(Prune {

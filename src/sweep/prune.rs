@@ -9,7 +9,8 @@
 
 use std::cmp::Ordering;
 
-use super::plan::{Mode, Prune};
+use super::plan::Prune;
+use crate::metric::Direction;
 
 /// The epoch counts at which trials are compared: `min_epochs, min_epochs·eta, …` while below
 /// `epochs`, then `epochs` itself (always the last rung). `min_epochs = 2, eta = 3, epochs = 20`
@@ -56,7 +57,7 @@ impl Score {
 
 /// Trial indices from best to worst by mean over seeds in `mode`'s direction; NaN means last,
 /// ties (NaN with NaN too) by the lower trial index. Deterministic for any input order.
-pub fn rank(scores: &[Score], mode: Mode) -> Vec<usize> {
+pub fn rank(scores: &[Score], mode: Direction) -> Vec<usize> {
     let mut order: Vec<(f64, usize)> = scores.iter().map(|s| (s.mean(), s.trial)).collect();
     order.sort_by(|(a, i), (b, j)| {
         let by_value = if mode.better(*a, *b) {
@@ -73,7 +74,7 @@ pub fn rank(scores: &[Score], mode: Mode) -> Vec<usize> {
 
 /// The trials that go on to the next rung: the best [`keep_count`] of `scores` as [`rank`]
 /// orders them, returned in plan order (ascending trial index).
-pub fn survivors(scores: &[Score], eta: usize, mode: Mode) -> Vec<usize> {
+pub fn survivors(scores: &[Score], eta: usize, mode: Direction) -> Vec<usize> {
     let mut kept: Vec<usize> = rank(scores, mode)
         .into_iter()
         .take(keep_count(scores.len(), eta))
@@ -116,14 +117,14 @@ mod tests {
     fn the_mean_over_seeds_decides_not_one_lucky_seed() {
         // Trial 0: one great seed (0.99) but mean 0.70; trial 1: steady 0.90.
         let scores = [score(0, &[0.99, 0.41, 0.70]), score(1, &[0.9, 0.9, 0.9])];
-        assert_eq!(survivors(&scores, 2, Mode::Max), vec![1]);
+        assert_eq!(survivors(&scores, 2, Direction::Max), vec![1]);
     }
 
     #[test]
     fn losses_keep_the_lowest_and_accuracies_the_highest() {
         let scores: Vec<Score> = (0..9).map(|i| score(i, &[i as f64 / 10.0])).collect();
-        assert_eq!(survivors(&scores, 3, Mode::Min), vec![0, 1, 2]);
-        assert_eq!(survivors(&scores, 3, Mode::Max), vec![6, 7, 8]);
+        assert_eq!(survivors(&scores, 3, Direction::Min), vec![0, 1, 2]);
+        assert_eq!(survivors(&scores, 3, Direction::Max), vec![6, 7, 8]);
     }
 
     #[test]
@@ -134,11 +135,11 @@ mod tests {
             score(7, &[0.5]),
             score(1, &[0.1]),
         ];
-        assert_eq!(rank(&scores, Mode::Max), vec![2, 5, 7, 1]);
-        assert_eq!(survivors(&scores, 2, Mode::Max), vec![2, 5]);
+        assert_eq!(rank(&scores, Direction::Max), vec![2, 5, 7, 1]);
+        assert_eq!(survivors(&scores, 2, Direction::Max), vec![2, 5]);
         let mut reversed = scores.to_vec();
         reversed.reverse();
-        assert_eq!(rank(&reversed, Mode::Max), vec![2, 5, 7, 1]);
+        assert_eq!(rank(&reversed, Direction::Max), vec![2, 5, 7, 1]);
     }
 
     #[test]
@@ -148,8 +149,8 @@ mod tests {
             score(1, &[5.0, 5.0]),
             score(2, &[0.2]),
         ];
-        assert_eq!(rank(&scores, Mode::Min), vec![2, 1, 0]);
-        assert_eq!(rank(&scores, Mode::Max), vec![1, 2, 0]);
+        assert_eq!(rank(&scores, Direction::Min), vec![2, 1, 0]);
+        assert_eq!(rank(&scores, Direction::Max), vec![1, 2, 0]);
     }
 
     #[test]
@@ -160,9 +161,9 @@ mod tests {
             .enumerate()
             .map(|(i, &v)| score(i, &[v]))
             .collect();
-        let kept = survivors(&first, 3, Mode::Max);
+        let kept = survivors(&first, 3, Direction::Max);
         assert_eq!(kept, vec![1, 3, 5]);
         let second: Vec<Score> = kept.iter().map(|&i| score(i, &[values[i]])).collect();
-        assert_eq!(survivors(&second, 3, Mode::Max), vec![1]);
+        assert_eq!(survivors(&second, 3, Direction::Max), vec![1]);
     }
 }
