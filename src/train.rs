@@ -454,14 +454,14 @@ impl<'a> Trainer<'a> {
         let end = (start + self.batch_rows).min(self.train.rows);
         let rows = &self.order[start..end];
         self.train.fill_batch(rows, &mut self.batch);
-        // The next batch's rows start arriving while this step computes (the order is fixed
-        // for the epoch), so its fill does not wait on memory row by row.
         if self.optimizer.needs_closure() {
             return self.closure_step(end - start, lr);
         }
         let r = self
             .net
             .loss_and_grad(&self.batch.x, self.batch.targets(), &mut self.grads);
+        // The next batch's rows start arriving during the norm and the update (the order is
+        // fixed for the epoch), so its fill does not wait on memory row by row.
         let next =
             &self.order[end.min(self.order.len())..(end + self.batch_rows).min(self.order.len())];
         self.train.prefetch_rows(next);
