@@ -460,11 +460,6 @@ impl<'a> Trainer<'a> {
         let r = self
             .net
             .loss_and_grad(&self.batch.x, self.batch.targets(), &mut self.grads);
-        // The next batch's rows start arriving during the norm and the update (the order is
-        // fixed for the epoch), so its fill does not wait on memory row by row.
-        let next =
-            &self.order[end.min(self.order.len())..(end + self.batch_rows).min(self.order.len())];
-        self.train.prefetch_rows(next);
         let norm = optim::global_norm(&self.grads);
         if self.clip_norm > 0.0 {
             optim::clip_to_norm(&mut self.grads, norm, self.clip_norm);

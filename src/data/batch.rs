@@ -61,18 +61,6 @@ impl Dataset {
         }
         batch.rows = rows.len();
     }
-
-    /// Asks the CPU to start fetching the feature bytes of `rows` (the next batch's) into the
-    /// caches, so the next [`Dataset::fill_batch`] finds them there instead of waiting on memory
-    /// for each randomly chosen row. No effect on results.
-    pub fn prefetch_rows(&self, rows: &[usize]) {
-        let c = self.cols;
-        if let Features::Bytes(v) = &self.features {
-            for &r in rows {
-                prefetch(&v[r * c..(r + 1) * c]);
-            }
-        }
-    }
 }
 
 /// Rows per thread below which a batch is scaled on one thread (a fork costs a few µs; 64 rows
