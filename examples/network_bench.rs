@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use lrtrain::model::matmul::{Operand, PARALLEL_MIN_WORK, Parallel, STRATEGY, Strategy, matmul};
-use lrtrain::model::{ModelConfig, Network, Targets};
+use lrtrain::model::{MlpConfig, ModelConfig, Network, Targets};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
@@ -80,8 +80,9 @@ fn epochs() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
     println!(
-        "MLP 784-128-10 relu, loss_and_grad over {ROWS} rows; median of {reps} epochs after one warm-up; \
-         {strategy:?} above {min_work} multiply-adds"
+        "MLP 784-{}-10 relu, loss_and_grad over {ROWS} rows; median of {reps} epochs after one warm-up; \
+         {strategy:?} above {min_work} multiply-adds",
+        std::env::var("HIDDEN").unwrap_or("128".into())
     );
     println!("| batch | threads | s/epoch | GFLOP/s | allocations per call |");
     println!("|---|---|---|---|---|");
@@ -92,14 +93,24 @@ fn epochs() {
             .and_then(|v| v.parse::<usize>().ok())
     };
     let (only_batch, only_threads) = (only("BATCH"), only("THREADS"));
+    // HIDDEN=1024,1024: another network than 784-128-10.
+    let hidden: Option<Vec<usize>> = std::env::var("HIDDEN")
+        .ok()
+        .map(|v| v.split(',').filter_map(|w| w.trim().parse().ok()).collect());
     for batch in [32, 128, 1024] {
         for threads in [1, 2] {
             if only_batch.is_some_and(|b| b != batch) || only_threads.is_some_and(|t| t != threads)
             {
                 continue;
             }
-            let mut net =
-                Network::new(&ModelConfig::default(), INPUTS, CLASSES, batch, threads, 42).unwrap();
+            let model = match &hidden {
+                Some(h) => ModelConfig::Mlp(MlpConfig {
+                    hidden: h.clone(),
+                    ..MlpConfig::default()
+                }),
+                None => ModelConfig::default(),
+            };
+            let mut net = Network::new(&model, INPUTS, CLASSES, batch, threads, 42).unwrap();
             net.tune_matmul(strategy, min_work);
             let mut grads = vec![0.0f32; net.num_params()];
             let mut one_epoch = || {

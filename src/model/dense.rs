@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use super::activation::{Activation, add_bias};
 use super::matmul::{Operand, Parallel, matmul};
+use super::transpose::{TRANSPOSED_COPY_MIN_OUTPUTS, transpose};
 
 #[derive(Debug, Clone)]
 pub struct Dense {
@@ -52,8 +53,12 @@ impl Dense {
     }
 
     /// Writes dW and db into `grads`, and, when `dx` is given, `dx ← δ·Wᵀ` (the gradient with
-    /// respect to this layer's input, before the previous activation's derivative).
+    /// respect to this layer's input, before the previous activation's derivative). `scratch`
+    /// holds `Wᵀ` for that product when the layer has at least
+    /// [`TRANSPOSED_COPY_MIN_OUTPUTS`] outputs (then it must be at least `inputs · outputs`
+    /// long; see `transpose.rs` for why).
     // x: (n, inputs)  δ: (n, outputs)  dW: (inputs, outputs)  db: (outputs)  dx: (n, inputs)
+    #[allow(clippy::too_many_arguments)]
     pub fn backward(
         &self,
         params: &[f32],
@@ -61,6 +66,7 @@ impl Dense {
         delta: &[f32],
         grads: &mut [f32],
         dx: Option<&mut [f32]>,
+        scratch: &mut [f32],
         par: &Parallel,
     ) {
         let n = x.len() / self.inputs;
@@ -77,7 +83,14 @@ impl Dense {
             db.iter_mut().zip(row).for_each(|(s, d)| *s += d);
         }
         if let Some(dx) = dx {
-            let wt = Operand::transposed(&params[self.weights()], self.outputs, self.inputs);
+            let w = &params[self.weights()];
+            let wt = if self.outputs >= TRANSPOSED_COPY_MIN_OUTPUTS {
+                let copy = &mut scratch[..w.len()];
+                transpose(w, self.inputs, self.outputs, copy);
+                Operand::plain(copy, self.outputs, self.inputs)
+            } else {
+                Operand::transposed(w, self.outputs, self.inputs)
+            };
             matmul(dx, Operand::plain(delta, n, self.outputs), wt, false, par);
         }
     }

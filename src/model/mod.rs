@@ -22,6 +22,7 @@ mod loss;
 pub mod matmul;
 mod predict;
 pub mod team;
+pub mod transpose;
 mod workspace;
 
 use anyhow::Result;
@@ -224,6 +225,9 @@ pub struct Network {
     activation: Activation,
     head: Head,
     work: Workspace,
+    /// `Wᵀ` of the layer being differentiated, for wide layers (see `transpose.rs`); empty when
+    /// no layer is that wide.
+    transposed: Vec<f32>,
     par: Parallel,
     inputs: usize,
     max_batch: usize,
@@ -349,6 +353,7 @@ impl Network {
         Ok(Network {
             params,
             work: Workspace::new(&widths, max_batch),
+            transposed: vec![0.0; transposed_len(&layers)],
             layers,
             widths,
             activation,
@@ -452,6 +457,7 @@ impl Network {
             activation,
             head,
             work,
+            transposed,
             par,
             ..
         } = self;
@@ -461,7 +467,15 @@ impl Network {
             let result = head.loss(work.output(last, n, widths[last]), widths[last], t, true);
             for l in (0..=last).rev() {
                 let (input, delta, dx) = work.backward_views(l, n, widths);
-                layers[l].backward(params, input.unwrap_or(x), delta, grads, dx, par);
+                layers[l].backward(
+                    params,
+                    input.unwrap_or(x),
+                    delta,
+                    grads,
+                    dx,
+                    transposed,
+                    par,
+                );
                 if l > 0 {
                     work.activation_backward(l - 1, n, widths[l - 1], *activation);
                 }
@@ -543,6 +557,18 @@ impl Network {
         let layer = self.layers.first().filter(|_| self.linear)?;
         Some((params[layer.weights()].to_vec(), params[layer.bias()][0]))
     }
+}
+
+/// Floats of the `Wᵀ` scratch: the largest weight matrix among layers past the first (the first
+/// needs no input gradient) with [`transpose::TRANSPOSED_COPY_MIN_OUTPUTS`] outputs or more.
+fn transposed_len(layers: &[Dense]) -> usize {
+    layers
+        .iter()
+        .skip(1)
+        .filter(|d| d.outputs >= transpose::TRANSPOSED_COPY_MIN_OUTPUTS)
+        .map(|d| d.inputs * d.outputs)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Every layer's outputs into the workspace; the last layer's are the logits (or predictions).

@@ -281,6 +281,15 @@ fn the_fast_path_equals_the_reference_on_odd_and_partial_batches_with_one_and_tw
             100,
             [100, 1, 99],
         ),
+        // A second layer with 300 outputs: its input gradient uses the copied-out Wᵀ
+        // (transpose::TRANSPOSED_COPY_MIN_OUTPUTS).
+        (
+            mlp(&[40, 300], Activation::Relu, Init::He),
+            30,
+            10,
+            20,
+            [20, 7, 13],
+        ),
     ];
     for (cfg, inputs, outputs, max_batch, batches) in cases {
         for threads in [1, 2] {
