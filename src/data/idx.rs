@@ -205,6 +205,7 @@ fn read_payload(src: &mut Source, header_len: u64, len: usize, unit: &str) -> Re
     // The claim is plausible now, so reserving it up front is safe and saves regrowing a 47 MB buffer.
     buf.try_reserve_exact(len)
         .with_context(|| format!("cannot allocate {len} bytes for the {unit}s"))?;
+    super::huge_pages::advise(&mut buf);
     // One byte more than the claim, to detect trailing bytes without reading a whole stray tail.
     let got = (&mut src.reader)
         .take(len as u64 + 1)

@@ -9,6 +9,7 @@
 mod batch;
 pub mod cache;
 pub mod csv;
+mod huge_pages;
 pub mod idx;
 mod load;
 mod memory;
