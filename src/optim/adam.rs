@@ -15,9 +15,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::adam_family::{self, WeightDecay};
 use super::state::{check_lengths, step_counter};
 use super::{KindConfig, Layout, Optimizer, lerp};
-use crate::config::range::{in_unit_half_open, non_negative, positive};
 use crate::model::team::{self, Disjoint};
 
 /// `kind = "adam"`.
@@ -105,10 +105,7 @@ struct Params {
 
 impl Params {
     fn validate(&self) -> Result<()> {
-        in_unit_half_open("optimizer.beta1", self.beta1)?;
-        in_unit_half_open("optimizer.beta2", self.beta2)?;
-        positive("optimizer.eps", self.eps)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        adam_family::check_keys(self.beta1, self.beta2, self.eps, self.weight_decay)?;
         Ok(())
     }
 }
@@ -213,14 +210,10 @@ impl Optimizer for Adam {
         let t = self.steps as f64;
         let bias_correction1 = 1.0 - p.beta1.powf(t);
         let bias_correction2 = 1.0 - p.beta2.powf(t);
-        let decoupled = p.decoupled && p.weight_decay != 0.0;
+        let decay = WeightDecay::of(p.weight_decay, p.decoupled, lr);
         let k = Consts {
-            scale: if decoupled {
-                (1.0 - lr * p.weight_decay) as f32
-            } else {
-                1.0
-            },
-            wd: p.weight_decay as f32,
+            scale: decay.scale,
+            wd: decay.wd,
             one_minus_beta1: (1.0 - p.beta1) as f32,
             beta2: p.beta2 as f32,
             one_minus_beta2: (1.0 - p.beta2) as f32,
@@ -228,7 +221,7 @@ impl Optimizer for Adam {
             neg_step_size: (-(lr / bias_correction1)) as f32,
             eps: p.eps as f32,
         };
-        let coupled = !p.decoupled && p.weight_decay != 0.0;
+        let coupled = decay.coupled;
         let n = params.len();
         let (m, v) = (&mut self.exp_avg[..n], &mut self.exp_avg_sq[..n]);
         let vmax = &mut self.max_exp_avg_sq[..];

@@ -13,9 +13,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::adam_family;
 use super::state::{check_lengths, state_buffers, step_counter};
 use super::{KindConfig, Layout, Optimizer, lerp};
-use crate::config::range::{in_unit_half_open, non_negative, positive};
 
 /// `kind = "adamax"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,10 +58,7 @@ impl KindConfig for AdamaxConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        in_unit_half_open("optimizer.beta1", self.beta1)?;
-        in_unit_half_open("optimizer.beta2", self.beta2)?;
-        positive("optimizer.eps", self.eps)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        adam_family::check_keys(self.beta1, self.beta2, self.eps, self.weight_decay)?;
         Ok(())
     }
 

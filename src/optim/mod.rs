@@ -12,6 +12,7 @@ mod adadelta;
 mod adafactor;
 mod adagrad;
 mod adam;
+mod adam_family;
 mod adamax;
 mod adamw_schedule_free;
 mod asgd;

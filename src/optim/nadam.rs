@@ -18,9 +18,10 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::adam_family::{self, WeightDecay};
 use super::state::{check_lengths, state_buffers};
 use super::{KindConfig, Layout, Optimizer, lerp};
-use crate::config::range::{in_unit_half_open, non_negative, positive};
+use crate::config::range::non_negative;
 
 /// `kind = "nadam"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,10 +75,7 @@ impl KindConfig for NAdamConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        in_unit_half_open("optimizer.beta1", self.beta1)?;
-        in_unit_half_open("optimizer.beta2", self.beta2)?;
-        positive("optimizer.eps", self.eps)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        adam_family::check_keys(self.beta1, self.beta2, self.eps, self.weight_decay)?;
         non_negative("optimizer.momentum_decay", self.momentum_decay)?;
         Ok(())
     }
@@ -137,13 +135,8 @@ impl Optimizer for NAdam {
         let mu_product_next = mu_product * mu_next;
         let coef_g = (-lr * (1.0 - mu) / (1.0 - mu_product)) as f32;
         let coef_m = ((-lr * mu_next) / (1.0 - mu_product_next)) as f32;
-        let wd = c.weight_decay as f32;
-        let scale = if c.decoupled_weight_decay && c.weight_decay != 0.0 {
-            (1.0 - lr * c.weight_decay) as f32
-        } else {
-            1.0
-        };
-        let coupled = !c.decoupled_weight_decay && c.weight_decay != 0.0;
+        let WeightDecay { scale, coupled, wd } =
+            WeightDecay::of(c.weight_decay, c.decoupled_weight_decay, lr);
         let (one_minus_beta1, beta2, one_minus_beta2) = (
             (1.0 - c.beta1) as f32,
             c.beta2 as f32,

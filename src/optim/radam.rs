@@ -17,9 +17,9 @@
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::adam_family::{self, WeightDecay};
 use super::state::{check_lengths, state_buffers, step_counter};
 use super::{KindConfig, Layout, Optimizer, lerp};
-use crate::config::range::{in_unit_half_open, non_negative, positive};
 
 /// `kind = "radam"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,10 +66,7 @@ impl KindConfig for RAdamConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        in_unit_half_open("optimizer.beta1", self.beta1)?;
-        in_unit_half_open("optimizer.beta2", self.beta2)?;
-        positive("optimizer.eps", self.eps)?;
-        non_negative("optimizer.weight_decay", self.weight_decay)?;
+        adam_family::check_keys(self.beta1, self.beta2, self.eps, self.weight_decay)?;
         Ok(())
     }
 
@@ -119,13 +116,8 @@ impl Optimizer for RAdam {
                 / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
                 .powf(0.5) as f32
         });
-        let scale = if c.decoupled_weight_decay && c.weight_decay != 0.0 {
-            (1.0 - lr64 * c.weight_decay) as f32
-        } else {
-            1.0
-        };
-        let coupled = !c.decoupled_weight_decay && c.weight_decay != 0.0;
-        let wd = c.weight_decay as f32;
+        let WeightDecay { scale, coupled, wd } =
+            WeightDecay::of(c.weight_decay, c.decoupled_weight_decay, lr64);
         let (one_minus_beta1, beta2, one_minus_beta2) = (
             (1.0 - c.beta1) as f32,
             c.beta2 as f32,
