@@ -33,6 +33,13 @@ fn sweep(args: &[&str]) -> std::process::Output {
     lrtrain().arg("sweep").args(args).output().unwrap()
 }
 
+/// `lrtrain sweep SWEEP --out OUT EXTRA…`.
+fn sweep_to(sweep_file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![sweep_file.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    sweep(&args)
+}
+
 fn stdout_of(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -77,13 +84,7 @@ fn a_two_by_two_by_two_sweep_switching_schedule_kinds_trains_every_run_and_ranks
     let dir = tempfile::tempdir().unwrap();
     let s = grid_sweep(dir.path(), 2);
     let out = dir.path().join("out");
-    let o = sweep(&[
-        s.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--jobs",
-        "2",
-    ]);
+    let o = sweep_to(&s, &out, &["--jobs", "2"]);
     assert!(o.status.success(), "{}", stderr_of(&o));
     let table = stdout_of(&o);
     assert!(
@@ -127,13 +128,7 @@ fn results_do_not_depend_on_jobs_and_a_second_run_trains_nothing() {
     let s = grid_sweep(dir.path(), 2);
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     for (out, jobs) in [(&a, "1"), (&b, "2")] {
-        let o = sweep(&[
-            s.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--jobs",
-            jobs,
-        ]);
+        let o = sweep_to(&s, out, &["--jobs", jobs]);
         assert!(o.status.success(), "{}", stderr_of(&o));
     }
     for (x, y) in run_dirs(&a).iter().zip(run_dirs(&b)) {
@@ -143,7 +138,7 @@ fn results_do_not_depend_on_jobs_and_a_second_run_trains_nothing() {
             "{x:?}"
         );
     }
-    let again = sweep(&[s.to_str().unwrap(), "--out", a.to_str().unwrap()]);
+    let again = sweep_to(&s, &a, &[]);
     assert!(again.status.success());
     assert!(!stderr_of(&again).contains("[1/"), "{}", stderr_of(&again));
 }
@@ -153,13 +148,7 @@ fn a_sweep_interrupted_by_sigint_at_a_random_moment_continues_to_the_same_table_
     let dir = tempfile::tempdir().unwrap();
     let s = grid_sweep(dir.path(), 4);
     let whole = dir.path().join("whole");
-    let o = sweep(&[
-        s.to_str().unwrap(),
-        "--out",
-        whole.to_str().unwrap(),
-        "--jobs",
-        "2",
-    ]);
+    let o = sweep_to(&s, &whole, &["--jobs", "2"]);
     assert!(o.status.success(), "{}", stderr_of(&o));
 
     let cut = dir.path().join("cut");
@@ -205,13 +194,7 @@ fn a_sweep_interrupted_by_sigint_at_a_random_moment_continues_to_the_same_table_
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
-    let o = sweep(&[
-        s.to_str().unwrap(),
-        "--out",
-        cut.to_str().unwrap(),
-        "--jobs",
-        "2",
-    ]);
+    let o = sweep_to(&s, &cut, &["--jobs", "2"]);
     assert!(o.status.success(), "{}", stderr_of(&o));
     assert_eq!(table_without_seconds(&whole), table_without_seconds(&cut));
     let (w, c) = (run_dirs(&whole), run_dirs(&cut));
@@ -269,13 +252,7 @@ fn halving_keeps_the_sensible_rates_and_their_runs_continue_exactly() {
         "base = \"base.toml\"\nseeds = [1, 2]\nmetric = \"val_loss\"\n\n[grid]\n\"optimizer.lr\" = [1e-6, 0.1, 1e-5, 0.05]\nschedule = [{ kind = \"cosine\", unit = \"epoch\" }]\n\n[prune]\nkind = \"halving\"\nmin_epochs = 1\neta = 2\n",
     );
     let out = dir.path().join("out");
-    let o = sweep(&[
-        s.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--jobs",
-        "2",
-    ]);
+    let o = sweep_to(&s, &out, &["--jobs", "2"]);
     assert!(o.status.success(), "{}", stderr_of(&o));
     let m = read_json(&out.join("sweep.json"));
     let status = |name: &str| -> Vec<String> {
@@ -334,14 +311,10 @@ fn a_half_written_sweep_json_loses_no_finished_run() {
     let dir = tempfile::tempdir().unwrap();
     let s = grid_sweep(dir.path(), 1);
     let out = dir.path().join("out");
-    assert!(
-        sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()])
-            .status
-            .success()
-    );
+    assert!(sweep_to(&s, &out, &[]).status.success());
     let text = std::fs::read_to_string(out.join("sweep.json")).unwrap();
     std::fs::write(out.join("sweep.json"), &text[..text.len() / 2]).unwrap();
-    let o = sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = sweep_to(&s, &out, &[]);
     assert!(o.status.success(), "{}", stderr_of(&o));
     assert!(
         !stderr_of(&o).contains("[1/"),
@@ -369,29 +342,20 @@ fn a_run_whose_config_changed_is_named_and_refused_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
     let s = grid_sweep(dir.path(), 1);
     let out = dir.path().join("out");
-    assert!(
-        sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()])
-            .status
-            .success()
-    );
+    assert!(sweep_to(&s, &out, &[]).status.success());
     let b = dir.path().join("base.toml");
     let text = std::fs::read_to_string(&b)
         .unwrap()
         .replace("hidden = [16]", "hidden = [8]");
     std::fs::write(&b, text).unwrap();
-    let o = sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = sweep_to(&s, &out, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr_of(&o).contains("seed-1 and 7 more: the run's config changed"),
         "{}",
         stderr_of(&o)
     );
-    let o = sweep(&[
-        s.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--force",
-    ]);
+    let o = sweep_to(&s, &out, &["--force"]);
     assert!(o.status.success(), "{}", stderr_of(&o));
 }
 
@@ -405,12 +369,8 @@ fn an_out_holding_another_sweeps_runs_is_refused_naming_both_files() {
         "base = \"base.toml\"\nseeds = 1\nmetric = \"val_accuracy\"\n[grid]\n\"optimizer.lr\" = [0.1]\n",
     );
     let out = dir.path().join("out");
-    assert!(
-        sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()])
-            .status
-            .success()
-    );
-    let o = sweep(&[other.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(sweep_to(&s, &out, &[]).status.success());
+    let o = sweep_to(&other, &out, &[]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr_of(&o);
     assert!(e.contains("s.toml") && e.contains("other.toml"), "{e}");
@@ -451,7 +411,7 @@ fn bad_sweep_files_and_flags_exit_2_naming_file_line_and_key_before_anything_run
             &format!("base = \"base.toml\"\nseeds = 1\nmetric = \"val_accuracy\"\n\n{body}"),
         );
         let out = dir.path().join(format!("out{i}"));
-        let o = sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        let o = sweep_to(&s, &out, &[]);
         let e = stderr_of(&o);
         assert_eq!(o.status.code(), Some(2), "{body}: {e}");
         assert!(e.starts_with("error: ") && e.lines().count() == 1, "{e}");
@@ -496,7 +456,7 @@ fn a_sweep_axis_over_the_data_is_refused_before_anything_trains() {
         ),
     );
     let out = dir.path().join("out");
-    let o = sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = sweep_to(&s, &out, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr_of(&o));
     assert!(
         stderr_of(&o).contains("differ in data."),
@@ -527,13 +487,7 @@ fn shards_train_only_their_trials_and_the_whole_sweep_then_merges_them() {
     let dir = tempfile::tempdir().unwrap();
     let s = grid_sweep(dir.path(), 1);
     let out = dir.path().join("out");
-    let o = sweep(&[
-        s.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--shard",
-        "1/2",
-    ]);
+    let o = sweep_to(&s, &out, &["--shard", "1/2"]);
     assert!(o.status.success(), "{}", stderr_of(&o));
     assert!(
         out.join("lr=0.01,schedule=cosine/seed-1/metrics.csv")
@@ -543,7 +497,7 @@ fn shards_train_only_their_trials_and_the_whole_sweep_then_merges_them() {
     let m = read_json(&out.join("sweep.json"));
     assert_eq!(m["trials"][0]["runs"][0]["status"], "pending");
     assert_eq!(m["trials"][1]["runs"][0]["status"], "completed");
-    let o = sweep(&[s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = sweep_to(&s, &out, &[]);
     assert!(o.status.success());
     // Only the other shard's 4 runs were trained by the merge.
     let e = stderr_of(&o);
@@ -578,13 +532,7 @@ fn slurm_writes_the_script_and_submit_without_sbatch_shows_why_and_exits_1() {
     assert!(text.contains("#SBATCH --array=0-1"), "{text}");
     assert!(text.contains("--shard"), "{text}");
     // Written once: not replaced without --force.
-    let o = sweep(&[
-        s.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--slurm",
-        script.to_str().unwrap(),
-    ]);
+    let o = sweep_to(&s, &out, &["--slurm", script.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr_of(&o));
 }
 

@@ -184,30 +184,14 @@ pub(crate) mod tests {
 
     use super::super::idx::tests::{gzip, idx_bytes, write};
     use super::super::idx::{IMAGES_MAGIC, LABELS_MAGIC};
-    use super::super::{CsvSource, IdxSource, SyntheticLinearSource};
+    use super::super::tests::{err, idx_config};
+    use super::super::{CsvSource, SyntheticLinearSource};
     use super::*;
 
     fn shipped(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("data")
             .join(name)
-    }
-
-    fn idx_config(dir: &str, test: bool) -> DataConfig {
-        let p = |f: &str| PathBuf::from(format!("{dir}/{f}-ubyte.gz"));
-        DataConfig {
-            validation_split: 0.0,
-            source: DataSource::Idx(IdxSource {
-                train_images: p("train-images-idx3"),
-                train_labels: p("train-labels-idx1"),
-                test_images: test.then(|| p("t10k-images-idx3")),
-                test_labels: test.then(|| p("t10k-labels-idx1")),
-            }),
-        }
-    }
-
-    fn err(r: Result<impl std::fmt::Debug>) -> String {
-        format!("{:#}", r.unwrap_err())
     }
 
     #[test]

@@ -249,10 +249,11 @@ impl DataConfig {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn idx_config(dir: &str, test: bool) -> DataConfig {
+    /// An IDX config reading `DIR/{train,t10k}-…-ubyte.gz` (the test pair only if `test`).
+    pub(super) fn idx_config(dir: &str, test: bool) -> DataConfig {
         let p = |f: &str| PathBuf::from(format!("{dir}/{f}-ubyte.gz"));
         DataConfig {
             validation_split: 0.0,
@@ -265,7 +266,8 @@ mod tests {
         }
     }
 
-    fn err(r: Result<impl std::fmt::Debug>) -> String {
+    /// The whole error chain of a result that must be an error.
+    pub(super) fn err(r: Result<impl std::fmt::Debug>) -> String {
         format!("{:#}", r.unwrap_err())
     }
 
