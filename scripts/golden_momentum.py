@@ -4,7 +4,7 @@
 Trains a linear model (zeros init, mean squared error, full batch: one step per epoch) on
 tests/golden/momentum/data.csv with PyTorch's optimizer and scheduler, and writes for each case
 <case>.toml (the lrtrain config) and <case>.json (the weights and bias after the last step, and
-the momentum / beta1 the optimizer held for each step). tests/golden_momentum.rs trains the same
+the momentum / beta1 the optimizer held for each step). tests/it/golden_momentum.rs trains the same
 config with lrtrain and compares parameters to 1e-5 relative and momenta to 1e-12.
 
 Run with a Python that has torch:  python scripts/golden_momentum.py

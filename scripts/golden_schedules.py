@@ -3,7 +3,7 @@
 Runs the real torch.optim.lr_scheduler classes and the real Keras 3 schedules and
 ReduceLROnPlateau callback (torch backend), and writes tests/golden/schedules.json: for each
 claim, the lrtrain [schedule] table that claims to match, optimizer.lr, and the framework's rate
-at t = 0, 1, ... (for plateau: after the given metric per epoch). tests/golden_schedules.rs
+at t = 0, 1, ... (for plateau: after the given metric per epoch). tests/it/golden_schedules.rs
 and the plateau unit tests read that file; this script is how it was made:
 
     KERAS_BACKEND=torch python scripts/golden_schedules.py > tests/golden/schedules.json

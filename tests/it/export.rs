@@ -1,11 +1,9 @@
 //! `lrtrain export --format safetensors`, through the binary.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use common::*;
+use crate::common::*;
 use safetensors::{Dtype, SafeTensors};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {

@@ -2,12 +2,10 @@
 //! is the run's length, so `--epochs` stretches the schedule; resolved configs keep it omitted
 //! with its value in a comment; `resume --epochs N` recomputes it and says so.
 
-mod common;
-
 use std::f64::consts::PI;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// lr0 · (1 + cos(π t / total)) / 2: PyTorch CosineAnnealingLR(T_max=total, eta_min=0).
 fn cosine(lr0: f64, t: usize, total: usize) -> f64 {

@@ -3,7 +3,7 @@
 //!
 //! `cargo test` runs each property for `PROPTEST_CASES` cases (proptest's default 256 when
 //! unset); `.ci/run` raises it to run about a minute. The `#[ignore]`d `*_long` variants run
-//! 100,000 cases each by hand: `cargo test --release --test fuzz -- --ignored`.
+//! 100,000 cases each by hand: `cargo test --release --test it -- --ignored fuzz::`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -184,19 +184,19 @@ fn long_runner() -> proptest::test_runner::TestRunner {
 }
 
 #[test]
-#[ignore = "long fuzz run: cargo test --release --test fuzz -- --ignored"]
+#[ignore = "long fuzz run: cargo test --release --test it -- --ignored fuzz::"]
 fn no_bytes_make_the_config_parser_panic_long() {
     config_property(&mut long_runner());
 }
 
 #[test]
-#[ignore = "long fuzz run: cargo test --release --test fuzz -- --ignored"]
+#[ignore = "long fuzz run: cargo test --release --test it -- --ignored fuzz::"]
 fn no_bytes_make_the_idx_readers_panic_long() {
     idx_property(&mut long_runner());
 }
 
 #[test]
-#[ignore = "long fuzz run: cargo test --release --test fuzz -- --ignored"]
+#[ignore = "long fuzz run: cargo test --release --test it -- --ignored fuzz::"]
 fn no_bytes_make_the_csv_reader_panic_long() {
     csv_property(&mut long_runner());
 }

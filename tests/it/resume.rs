@@ -1,13 +1,11 @@
 //! Checkpoints and `--resume`, through the binary: a run killed at any moment and resumed ends
 //! exactly like the run that was never stopped.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// A small MNIST model (784-16-10) with `optim` and `sched` TOML; a few hundredths of a second
 /// per epoch.

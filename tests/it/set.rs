@@ -1,9 +1,7 @@
 //! `--set` (SPEC "`--set` and kinds"): setting a kind switches it, dropping the old kind's keys
 //! with one note; errors in a command-line value name that argument, not a line of the file.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const STEP: &str = "[optimizer]\nkind = \"sgd\"\nlr = 0.1\nmomentum = 0.9\n\n[schedule]\nkind = \"step\"\nstep_size = 3\ngamma = 0.5\nunit = \"epoch\"\n\n[train]\nepochs = 6\n";
 

@@ -2,12 +2,10 @@
 //! and generated configs that work from any working directory, and output paths checked (their
 //! parents created) before any work.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::*;
+use crate::common::*;
 
 /// A folder holding `tiny.csv` (the shipped y = 2x + 3 + noise data) and `rel.toml`, a linear
 /// regression config naming it by a relative path.

@@ -4,9 +4,7 @@
 //! off-by-ones included). Plateau needs a training signal, so its goldens are checked by the
 //! unit tests in `src/schedule/plateau.rs`.
 
-mod common;
-
-use common::{lrtrain, repo, stderr_of, write_config};
+use crate::common::{lrtrain, repo, stderr_of, write_config};
 
 fn golden() -> serde_json::Value {
     let text = std::fs::read_to_string(repo().join("tests/golden/schedules.json")).unwrap();

@@ -1,11 +1,9 @@
 //! Every shipped config is valid, and the schedule examples are free of lint warnings and
 //! preview with `lrtrain schedule` (all but the two that follow the training signal).
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::*;
+use crate::common::*;
 /// One example per kind (the kind is the file name; the list is the library's registry, so a new
 /// kind without an example fails here), and the warmup example.
 use lrtrain::schedule::KIND_NAMES as KINDS;

@@ -3,11 +3,9 @@
 //! lives in the checkpoint); Prodigy logs `effective_lr`; schedule-free runs evaluate and keep
 //! the averaged point; every example config in `configs/optimizers/` trains.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// A 784-16-10 MNIST model with `optim` TOML, a constant rate, batches of 256.
 fn config(dir: &Path, optim: &str, epochs: usize) -> PathBuf {

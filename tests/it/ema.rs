@@ -2,11 +2,9 @@
 //! parameters after every optimizer step (the first step copied), the `val_loss_ema` column and
 //! `eval --ema` measure it, and resuming keeps it bit for bit.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// A linear model on 60 synthetic points (48 to train, 12 to validate) with SGD + momentum.
 fn config(dir: &Path, name: &str, epochs: usize, batch: &str, ema: &str) -> PathBuf {

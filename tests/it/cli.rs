@@ -1,8 +1,6 @@
 //! Command-line conventions, through the binary.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn help_shows_real_examples_for_every_subcommand() {

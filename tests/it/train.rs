@@ -1,10 +1,8 @@
 //! `lrtrain train` end to end, through the binary.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 const COLUMNS: &str = "epoch,lr,loss,accuracy,val_loss,val_accuracy,grad_norm,seconds";
 

@@ -1,10 +1,8 @@
 //! Tabular CSV data (`[data] kind = "csv"`) through `lrtrain train` and `check`.
 
-mod common;
-
 use std::io::Write;
 
-use common::*;
+use crate::common::*;
 
 fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
     let p = dir.join(name);

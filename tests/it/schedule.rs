@@ -1,11 +1,9 @@
 //! `lrtrain schedule`, through the binary.
 
-mod common;
-
 use std::io::Read;
 use std::process::Stdio;
 
-use common::*;
+use crate::common::*;
 
 fn rows(stdout: &[u8]) -> Vec<(usize, usize, f64)> {
     let text = String::from_utf8(stdout.to_vec()).unwrap();
@@ -370,7 +368,7 @@ fn plot_replaces_an_existing_file_the_user_named() {
 
 #[test]
 fn an_unwritable_plot_path_exits_1_with_one_line_and_prints_no_csv() {
-    // A missing directory is created (tests/paths.rs); one below a regular file cannot be.
+    // A missing directory is created (tests/it/paths.rs); one below a regular file cannot be.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a file"), "").unwrap();
     let svg = dir.path().join("a file/lr.svg");

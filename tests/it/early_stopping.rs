@@ -2,11 +2,9 @@
 //! on the same metrics.csv, `restore_best` leaves the best epoch's parameters in params.bin, and a
 //! resumed run stops exactly like an uninterrupted one.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// 784-32-10 on the shipped MNIST subset with Adam at 0.01: the validation loss bottoms out after
 /// a few epochs and then wanders up (the model overfits 8,000 digits).

@@ -1,12 +1,10 @@
 //! `lrtrain sweep` (and compare's statistics) through the binary, as a user runs them.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// A small MNIST base config: 784-16-10, SGD, constant rate, `epochs` epochs of batch 64.
 fn base(dir: &Path, epochs: usize) -> PathBuf {

@@ -1,11 +1,9 @@
 //! `lrtrain find-lr` through the binary: the range test on a quadratic with known curvature, the
 //! usefulness of its suggestion on MNIST, reproducibility, spread, stops and bad ranges.
 
-mod common;
-
 use std::path::Path;
 
-use common::{lrtrain, mnist_config, read_csv, read_json, repo, stderr_of, write_config};
+use crate::common::{lrtrain, mnist_config, read_csv, read_json, repo, stderr_of, write_config};
 
 /// L, the largest eigenvalue of the Hessian of half_mse on data/linear.csv: (1/n)·XᵀX with X =
 /// [x, 1], a 2×2 symmetric matrix [[a, b], [b, 1]].

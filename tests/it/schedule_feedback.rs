@@ -1,11 +1,9 @@
 //! Schedules that follow the run (grad_norm, plateau) and the random one, end to end through
 //! `lrtrain train`: the lr column of metrics.csv obeys each rule, and runs repeat exactly.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// A small MNIST run (784-16-10, SGD) with `schedule` as its `[schedule]` body.
 fn config(dir: &Path, schedule: &str, epochs: usize) -> PathBuf {

@@ -1,12 +1,10 @@
 //! `lrtrain compare` end to end, through the binary, on tiny MNIST networks (16 hidden units,
 //! 2 epochs: a fraction of a second per run).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// A tiny SGD config with the given schedule section (and `threads = 0`, so compare's one
 /// thread per run applies).

@@ -2,13 +2,11 @@
 //! status is `interrupted`, the exit code 130 (SIGINT) or 143 (SIGTERM), and the run can be
 //! resumed; `resume`, `compare` and `find-lr` exit the same way.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 fn long_config(dir: &Path, epochs: usize) -> std::path::PathBuf {
     write_config(

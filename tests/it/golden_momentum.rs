@@ -4,9 +4,7 @@
 //! with `cycle_momentum=True`, written by `scripts/golden_momentum.py`) to 1e-5 relative, and the
 //! `momentum` column the momentum / beta1 PyTorch held for each step to 1e-12.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn close(got: f64, want: f64, rel: f64) -> bool {
     (got - want).abs() <= rel * want.abs().max(1e-3)

@@ -1,10 +1,8 @@
 //! `lrtrain predict` on CSV runs, through the binary.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);

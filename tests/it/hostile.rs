@@ -1,11 +1,9 @@
 //! Bad input, one test per row of the README's "Bad input" table: each is refused with exit 2
 //! (1 for an I/O fault) and one line naming the culprit; none panics.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// Runs `lrtrain <args…>` and checks the exit code, that stderr is one `error:` line holding
 /// every `needle`, and that nothing panicked.

@@ -1,7 +1,7 @@
 //! The library surface as a Rust user calls it: the `library` example's own code, trained
 //! in-process on two Gaussian blobs made with ndarray.
 
-#[path = "../examples/library.rs"]
+#[path = "../../examples/library.rs"]
 mod example;
 
 #[test]

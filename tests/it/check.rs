@@ -1,9 +1,7 @@
 //! `lrtrain check` and config validation, through the binary: every bad config is exit 2 with
 //! one clear line naming the file and the key.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 fn check(text: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
