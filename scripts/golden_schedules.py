@@ -1,4 +1,4 @@
-"""Golden learning rates for the README's "= PyTorch X" / "= Keras Y" schedule claims.
+"""Golden learning rates for the "= PyTorch X" / "= Keras Y" claims of docs/schedules.md.
 
 Runs the real torch.optim.lr_scheduler classes and the real Keras 3 schedules and
 ReduceLROnPlateau callback (torch backend), and writes tests/golden/schedules.json: for each
@@ -304,7 +304,7 @@ for patience, cooldown in [(2, 0), (2, 2), (0, 1)]:
         rtol=TORCH_RTOL, atol=TORCH_ATOL, metric=METRIC,
         rates=torch_plateau(0.1, factor=0.5, patience=patience, threshold=0.01,
                             threshold_mode="abs", cooldown=cooldown, min_lr=0.01)))
-    # The README's mapping: Keras patience = lrtrain's + 1, cooldown + 1 when > 0, min_delta =
+    # docs/schedules.md's mapping: Keras patience = lrtrain's + 1, cooldown + 1 when > 0, min_delta =
     # threshold (absolute), no eps.
     kp, kc = patience + 1, cooldown + 1 if cooldown > 0 else 0
     plateau.append(dict(

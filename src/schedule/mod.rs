@@ -13,8 +13,8 @@
 //!
 //! Adding a kind: one new file with its config struct implementing [`Kind`], one line in the
 //! `schedule_kinds!` list below (which declares the enum, the only dispatch over kinds and the
-//! [`KIND_NAMES`] the tests enumerate), an example `configs/schedules/<kind>.toml` and a README
-//! table row.
+//! [`KIND_NAMES`] the tests enumerate), an example `configs/schedules/<kind>.toml` and a row
+//! of the table in `docs/schedules.md`.
 
 mod chain;
 pub(crate) mod check;

@@ -457,9 +457,9 @@ mod tests {
         assert!((rates[9] - 0.01).abs() < 1e-15, "{rates:?}");
     }
 
-    /// The README's claims "= PyTorch `ReduceLROnPlateau`" and "= Keras `ReduceLROnPlateau`
-    /// with patience + 1, cooldown + 1 (when > 0), min_delta = threshold (abs), eps 0", against
-    /// the rates the real classes gave (`scripts/golden_schedules.py`).
+    /// The claims of `docs/schedules.md`, "= PyTorch `ReduceLROnPlateau`" and "= Keras
+    /// `ReduceLROnPlateau` with patience + 1, cooldown + 1 (when > 0), min_delta = threshold
+    /// (abs), eps 0", against the rates the real classes gave (`scripts/golden_schedules.py`).
     #[test]
     fn plateau_gives_the_rates_of_pytorch_and_keras_reduce_lr_on_plateau() {
         let golden: serde_json::Value =

@@ -1,8 +1,8 @@
-//! Every "= PyTorch X" / "= Keras Y" claim of the README's schedules table, checked through
-//! `lrtrain schedule` against the rates the real framework gave: `tests/golden/schedules.json`,
-//! written by `scripts/golden_schedules.py` (torch.optim.lr_scheduler and Keras 3's schedules,
-//! off-by-ones included). Plateau needs a training signal, so its goldens are checked by the
-//! unit tests in `src/schedule/plateau.rs`.
+//! Every "= PyTorch X" / "= Keras Y" claim of the schedules table in `docs/schedules.md`, checked
+//! through `lrtrain schedule` against the rates the real framework gave:
+//! `tests/golden/schedules.json`, written by `scripts/golden_schedules.py`
+//! (torch.optim.lr_scheduler and Keras 3's schedules, off-by-ones included). Plateau needs a
+//! training signal, so its goldens are checked by the unit tests in `src/schedule/plateau.rs`.
 
 use crate::common::{lrtrain, repo, stderr_of, write_config};
 

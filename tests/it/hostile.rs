@@ -1,5 +1,5 @@
-//! Bad input, one test per row of the README's "Bad input" table: each is refused with exit 2
-//! (1 for an I/O fault) and one line naming the culprit; none panics.
+//! Bad input, one test per row of the "Bad input" table in `docs/errors.md`: each is refused with
+//! exit 2 (1 for an I/O fault) and one line naming the culprit; none panics.
 
 use std::path::{Path, PathBuf};
 
