@@ -12,6 +12,7 @@ mod check;
 mod cli;
 mod compare;
 mod configs;
+mod docs;
 mod early_stopping;
 mod ema;
 mod export;
