@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::format_number;
-use crate::metrics::{COLUMNS, EpochMetrics};
+use crate::metric::columns::COLUMNS;
+use crate::metrics::EpochMetrics;
 
 pub struct MetricsWriter {
     out: csv::Writer<File>,

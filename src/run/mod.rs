@@ -190,7 +190,7 @@ fn open<'r>(
         run_dir.write_atomic(PREPROCESSING_FILE, json.as_bytes())?;
     }
     let metrics_path = run_dir.file("metrics.csv");
-    let optional = crate::metrics::optional_columns(
+    let optional = crate::metric::columns::optional_columns(
         trainer.cycles_momentum(),
         cfg.optimizer.learning_rate_free(),
         cfg.train.ema.is_some(),

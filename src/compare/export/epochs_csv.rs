@@ -5,7 +5,7 @@
 use anyhow::Result;
 
 use crate::compare::Group;
-use crate::metrics::COLUMNS;
+use crate::metric::columns::COLUMNS;
 use crate::output::csv::fields;
 
 /// The CSV bytes, header first.
