@@ -47,12 +47,10 @@ pub mod model;
 pub mod observe;
 pub mod optim;
 pub mod output;
-pub mod paths;
 pub mod progress;
 pub mod require;
 pub mod run;
 pub mod schedule;
-pub mod seed;
 pub mod sweep;
 pub mod train;
 

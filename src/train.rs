@@ -8,6 +8,7 @@ use rand::seq::SliceRandom;
 
 use crate::checkpoint::TrainState;
 use crate::config::RunConfig;
+use crate::config::seed;
 use crate::data::{Batch, Dataset, Splits};
 use crate::early_stopping::EarlyStopper;
 use crate::ema::Ema;
@@ -16,7 +17,6 @@ use crate::metrics::EpochMetrics;
 use crate::model::{Network, TaskKind};
 use crate::optim::{self, Optimizer};
 use crate::schedule::{LrSchedule, RunShape};
-use crate::seed;
 
 /// Rows per forward pass when evaluating: larger than most training batches so the matrix
 /// products run efficiently, small enough that the workspace stays a few MB.

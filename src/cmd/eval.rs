@@ -156,7 +156,7 @@ fn load_ema_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
             dir.display()
         );
     };
-    if !checkpoint::belongs_to(hash, loaded) {
+    if !config::hash::belongs_to(hash, loaded) {
         bail_usage!(
             "{}: belongs to another config than {} (was config.toml edited?)",
             file.display(),
@@ -182,7 +182,7 @@ pub(crate) fn load_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>>
             dir.display()
         );
     };
-    if !checkpoint::belongs_to(hash, loaded) {
+    if !config::hash::belongs_to(hash, loaded) {
         bail_usage!(
             "{}: belongs to another config than {} (was config.toml edited?)",
             file.display(),

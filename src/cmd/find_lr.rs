@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::bail_usage;
 use crate::cli::FindLrArgs;
+use crate::config::paths;
 use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data;
 use crate::error::{Interrupted, UsageError};
@@ -20,7 +21,6 @@ use crate::interrupt;
 use crate::lrfind::{self, Curve, Mode, Range, Spread, Stop};
 use crate::output::plot::{self, Marker, Panel, Series};
 use crate::output::{self, format_number};
-use crate::paths;
 use crate::run::{self, dir::DirKind};
 use crate::train::{self, Trainer};
 

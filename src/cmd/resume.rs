@@ -3,8 +3,8 @@
 use anyhow::Result;
 
 use crate::cli::ResumeArgs;
+use crate::config::paths;
 use crate::config::{self, Override};
-use crate::paths;
 
 pub fn run(args: &ResumeArgs) -> Result<()> {
     let extra: Vec<Override> = args

@@ -17,11 +17,13 @@ use crate::data::{self, DataConfig};
 use crate::error::UsageError;
 use crate::model::ModelConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind};
-use crate::paths;
 use crate::schedule::{self, RunShape, ScheduleConfig};
 
+pub mod hash;
 mod locate;
+pub mod paths;
 pub mod range;
+pub mod seed;
 mod set;
 
 pub use locate::{describe_toml_error, line_col};
@@ -319,7 +321,7 @@ pub fn load_run(dir: &Path, overrides: &[Override]) -> Result<LoadedConfig> {
     }
     let legacy = load_from(&path, &[], None)?;
     let mut loaded = load_from(&path, overrides, Some(&cwd))?;
-    loaded.legacy_hash = Some(crate::checkpoint::config_hash(&legacy.config));
+    loaded.legacy_hash = Some(hash::config_hash(&legacy.config));
     Ok(loaded)
 }
 

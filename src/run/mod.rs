@@ -238,7 +238,7 @@ fn open<'r>(
         policy: checkpoint_policy(cfg),
         last_checkpoint: Instant::now(),
         io_time: Duration::ZERO,
-        config_hash: checkpoint::config_hash(cfg),
+        config_hash: config::hash::config_hash(cfg),
         classes: splits
             .preprocessing
             .as_ref()

@@ -758,7 +758,7 @@ mod tests {
             for k in 0..100 {
                 let step = epoch * 100 + k;
                 rates.push(s.rate(step, epoch));
-                noise = crate::seed::splitmix64(noise);
+                noise = crate::config::seed::splitmix64(noise);
                 s.after_step(step, epoch, 1.0 + (noise % 1000) as f64 / 100.0);
             }
             let loss = 1.0 / (1.0 + (epoch / 7) as f64);

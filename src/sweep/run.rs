@@ -16,8 +16,8 @@ use anyhow::{Context, Result, anyhow};
 
 use super::manifest::{self, RunStatus};
 use super::plan::{Plan, Trial};
-use crate::checkpoint;
-use crate::config::{LoadedConfig, RunConfig};
+
+use crate::config::{self, LoadedConfig, RunConfig};
 use crate::error::{self, Interrupted};
 use crate::interrupt;
 use crate::output::summary::Status;
@@ -124,7 +124,7 @@ pub fn config_changed(dir: &Path, loaded: &LoadedConfig) -> bool {
         return false;
     };
     let now = &loaded.config;
-    checkpoint::config_hash(&stored) != checkpoint::config_hash(now)
+    config::hash::config_hash(&stored) != config::hash::config_hash(now)
         || stored.train.epochs != now.train.epochs
 }
 
