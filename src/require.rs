@@ -7,7 +7,7 @@ use anyhow::Result;
 use crate::bail_usage;
 use crate::metric::Metric;
 use crate::metric::columns::COLUMNS;
-use crate::metrics::EpochMetrics;
+use crate::train::EpochMetrics;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {

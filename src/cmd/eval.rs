@@ -11,9 +11,7 @@ use anyhow::Result;
 
 use super::trained::{CHUNK, Trained};
 use crate::bail_usage;
-use crate::checkpoint::{
-    self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE, TrainState,
-};
+use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE};
 use crate::cli::EvalArgs;
 use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data::tabular::MissingPolicy;
@@ -21,6 +19,7 @@ use crate::data::{self, Batch, CsvSource, DataConfig, DataSource, Dataset, IdxSo
 use crate::error::UsageError;
 use crate::model::{Network, TaskKind};
 use crate::optim::Layout;
+use crate::train::TrainState;
 
 pub fn run(args: &EvalArgs) -> Result<()> {
     let loaded = config::load_run(&args.run, &[])?;

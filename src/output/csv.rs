@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 
 use super::format_number;
 use crate::metric::columns::COLUMNS;
-use crate::metrics::EpochMetrics;
+use crate::train::EpochMetrics;
 
 pub struct MetricsWriter {
     out: csv::Writer<File>,

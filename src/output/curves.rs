@@ -5,7 +5,7 @@ use anyhow::Result;
 
 use super::RunDir;
 use super::plot::{self, Panel, Series};
-use crate::metrics::EpochMetrics;
+use crate::train::EpochMetrics;
 
 /// Width and height of one panel, in pixels.
 pub const WIDTH: u32 = 900;

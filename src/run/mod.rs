@@ -18,13 +18,13 @@ use crate::config::{self, LoadedConfig};
 use crate::data::tabular::PREPROCESSING_FILE;
 use crate::data::{self, Splits};
 use crate::error::{Diverged, Interrupted, UsageError};
-use crate::metrics::EpochMetrics;
 use crate::output::RunDir;
 use crate::output::csv::MetricsWriter;
 use crate::output::curves;
 use crate::output::summary::Status;
 use crate::progress::{Ending, Progress, Verbosity};
 use crate::schedule::{LrSchedule, RunShape};
+use crate::train::EpochMetrics;
 use crate::train::{self, Outcome, Trainer};
 
 use recorder::{CRASH_HOOK, Recorder, checkpoint_policy};

@@ -8,11 +8,11 @@ use anyhow::Result;
 use crate::checkpoint::{CHECKPOINT_FILE, Checkpoint};
 use crate::config::{CheckpointPolicy, LoadedConfig, RunConfig};
 use crate::interrupt;
-use crate::metrics::EpochMetrics;
 use crate::output::RunDir;
 use crate::output::csv::MetricsWriter;
 use crate::output::summary::{self, Status, Summary};
 use crate::progress::Progress;
+use crate::train::EpochMetrics;
 use crate::train::{Observer, Trainer};
 
 /// How often a running summary.json is rewritten at most; the final one is always written.

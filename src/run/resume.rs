@@ -8,9 +8,9 @@ use anyhow::Result;
 use crate::checkpoint::{CHECKPOINT_FILE, Checkpoint};
 use crate::config::{self, CheckpointPolicy, LoadedConfig, RunConfig};
 use crate::error::UsageError;
-use crate::metrics::EpochMetrics;
 use crate::output::csv::read_rows as read_csv_rows;
 use crate::schedule::{self, RunShape};
+use crate::train::EpochMetrics;
 
 /// The first `epochs_done` rows of metrics.csv: the rows the checkpoint covers. A crash between
 /// writing a row and renaming its checkpoint leaves one row more, which is cut off here.

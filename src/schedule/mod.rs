@@ -461,7 +461,7 @@ fn root_context<'a>(
 #[cfg(test)]
 pub(crate) mod testutil {
     use super::*;
-    use crate::metrics::EpochMetrics;
+    use crate::train::EpochMetrics;
 
     pub const SHAPE: RunShape = RunShape {
         seed: 42,

@@ -1,4 +1,4 @@
-//! One epoch's numbers: one row of `metrics.csv`.
+//! One epoch's numbers: one row of `metrics.csv` (its column names: `metric/columns.rs`).
 
 use serde::{Deserialize, Serialize};
 

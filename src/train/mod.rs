@@ -1,22 +1,28 @@
 //! The epoch/batch loop. Per batch: rate from the schedule → loss and gradient → global norm →
 //! clip → optimizer step. Per epoch: evaluate, let the schedule observe, hand the row on.
 
+pub mod early_stopping;
+pub mod ema;
+pub mod epoch_row;
+pub mod observe;
+pub mod state;
+
 use std::time::Instant;
 
 use anyhow::Result;
 use rand::seq::SliceRandom;
 
-use crate::checkpoint::TrainState;
 use crate::config::RunConfig;
 use crate::config::seed;
 use crate::data::{Batch, Dataset, Splits};
-use crate::early_stopping::EarlyStopper;
-use crate::ema::Ema;
 use crate::interrupt;
-use crate::metrics::EpochMetrics;
 use crate::model::{Network, TaskKind};
 use crate::optim::{self, Optimizer};
 use crate::schedule::{LrSchedule, RunShape};
+use early_stopping::EarlyStopper;
+use ema::Ema;
+pub use epoch_row::EpochMetrics;
+pub use state::TrainState;
 
 /// Rows per forward pass when evaluating: larger than most training batches so the matrix
 /// products run efficiently, small enough that the workspace stays a few MB.
