@@ -37,7 +37,6 @@ pub mod compare;
 pub mod config;
 pub mod data;
 pub mod error;
-pub mod interrupt;
 pub mod lrfind;
 pub mod metric;
 pub mod model;

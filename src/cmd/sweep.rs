@@ -16,7 +16,7 @@ use crate::compare::{self, Group, export, load};
 use crate::config::paths;
 use crate::config::{self, LoadedConfig};
 use crate::error::Interrupted;
-use crate::interrupt;
+use crate::error::interrupt;
 use crate::output;
 use crate::progress::Verbosity;
 use crate::require::Requirement;

@@ -8,7 +8,7 @@ use anyhow::Result;
 use crate::cli::TrainArgs;
 use crate::config::{LoadedConfig, Override};
 use crate::error::RequirementMissed;
-use crate::interrupt;
+use crate::error::interrupt;
 use crate::progress::Verbosity;
 use crate::require::Requirement;
 use crate::run::{self, RunOptions};

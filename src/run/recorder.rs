@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use crate::checkpoint::{CHECKPOINT_FILE, Checkpoint};
 use crate::config::{CheckpointPolicy, LoadedConfig, RunConfig};
-use crate::interrupt;
+use crate::error::interrupt;
 use crate::output::RunDir;
 use crate::output::csv::MetricsWriter;
 use crate::output::summary::{self, Status, Summary};

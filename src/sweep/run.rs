@@ -18,8 +18,8 @@ use super::manifest::{self, RunStatus};
 use super::plan::{Plan, Trial};
 
 use crate::config::{self, LoadedConfig, RunConfig};
+use crate::error::interrupt;
 use crate::error::{self, Interrupted};
-use crate::interrupt;
 use crate::output::summary::Status;
 use crate::progress::Verbosity;
 use crate::run::{self, RunOptions};

@@ -15,7 +15,7 @@ use rand::seq::SliceRandom;
 use crate::config::RunConfig;
 use crate::config::seed;
 use crate::data::{Batch, Dataset, Splits};
-use crate::interrupt;
+use crate::error::interrupt;
 use crate::model::{Network, TaskKind};
 use crate::optim::{self, Optimizer};
 use crate::schedule::{LrSchedule, RunShape};
