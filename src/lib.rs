@@ -43,6 +43,7 @@ pub mod model;
 pub mod optim;
 pub mod output;
 pub mod progress;
+pub mod report;
 pub mod require;
 pub mod run;
 pub mod schedule;

@@ -19,8 +19,8 @@ use crate::data;
 use crate::error::interrupt;
 use crate::error::{Interrupted, UsageError};
 use crate::lrfind::{self, Curve, Mode, Range, Spread, Stop};
-use crate::output::plot::{self, Marker, Panel, Series};
 use crate::output::{self, format_number};
+use crate::report::plot::{self, Marker, Panel, Series};
 use crate::run::{self, dir::DirKind};
 use crate::train::{self, Trainer};
 

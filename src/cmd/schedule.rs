@@ -10,7 +10,8 @@ use crate::bail_usage;
 use crate::cli::ScheduleArgs;
 use crate::config::Override;
 use crate::config::paths;
-use crate::output::{self, plot};
+use crate::output;
+use crate::report::plot;
 use crate::schedule::{self, LrSchedule, RunShape, ScheduleConfig, ScheduleKind, Unit};
 
 pub fn run(args: &ScheduleArgs) -> Result<()> {

@@ -2,8 +2,6 @@
 //! rewritten after each epoch, so a late failure loses nothing.
 
 pub mod csv;
-pub mod curves;
-pub mod plot;
 pub mod summary;
 
 use std::fs;

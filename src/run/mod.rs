@@ -20,9 +20,9 @@ use crate::data::{self, Splits};
 use crate::error::{Diverged, Interrupted, UsageError};
 use crate::output::RunDir;
 use crate::output::csv::MetricsWriter;
-use crate::output::curves;
 use crate::output::summary::Status;
 use crate::progress::{Ending, Progress, Verbosity};
+use crate::report::curves;
 use crate::schedule::{LrSchedule, RunShape};
 use crate::train::EpochMetrics;
 use crate::train::{self, Outcome, Trainer};
@@ -315,7 +315,10 @@ fn finish(
     let steps = recorder.rows.len() * shape.steps_per_epoch;
     recorder.write_summary(status, steps, coefficients)?;
     // A chart is a convenience: failing to draw one does not fail the run.
-    if let Err(e) = curves::write(recorder.run_dir, &recorder.rows) {
+    let chart = curves::svg(&recorder.rows);
+    if let Err(e) =
+        chart.and_then(|svg| recorder.run_dir.write_atomic("curves.svg", svg.as_bytes()))
+    {
         recorder
             .progress
             .note(&format!("warning: curves.svg: {e:#}"));
