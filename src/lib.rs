@@ -30,7 +30,6 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
-pub mod checkpoint;
 pub mod cli;
 pub mod cmd;
 pub mod compare;
@@ -42,9 +41,7 @@ pub mod metric;
 pub mod model;
 pub mod optim;
 pub mod output;
-pub mod progress;
 pub mod report;
-pub mod require;
 pub mod run;
 pub mod schedule;
 pub mod sweep;

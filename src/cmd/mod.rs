@@ -10,7 +10,6 @@ pub mod resume;
 pub mod schedule;
 pub mod sweep;
 pub mod train;
-pub mod trained;
 
 use anyhow::Result;
 

@@ -18,7 +18,7 @@ pub fn run(args: &ResumeArgs) -> Result<()> {
         paths::absolute(&args.run),
         false,
         true,
-        crate::progress::Verbosity::from_flags(args.quiet, args.verbose),
+        crate::run::progress::Verbosity::from_flags(args.quiet, args.verbose),
         &args.require,
     )
 }

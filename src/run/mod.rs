@@ -4,28 +4,34 @@
 //! params.bin, the final summary.json and curves.svg). `train`, `resume`, `compare` and `sweep`
 //! all run through here; `find-lr` shares the directory creation ([`dir`]).
 
+pub mod checkpoint;
 pub mod dir;
+pub mod metrics_csv;
+pub mod progress;
 mod recorder;
+pub mod require;
 mod resume;
+pub mod summary;
+pub mod trained;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE};
 use crate::config::{self, LoadedConfig};
 use crate::data::tabular::PREPROCESSING_FILE;
 use crate::data::{self, Splits};
 use crate::error::{Diverged, Interrupted, UsageError};
-use crate::output::RunDir;
-use crate::output::csv::MetricsWriter;
-use crate::output::summary::Status;
-use crate::progress::{Ending, Progress, Verbosity};
 use crate::report::curves;
+use crate::run::dir::RunDir;
+use crate::run::metrics_csv::MetricsWriter;
+use crate::run::progress::{Ending, Progress, Verbosity};
+use crate::run::summary::Status;
 use crate::schedule::{LrSchedule, RunShape};
 use crate::train::EpochMetrics;
 use crate::train::{self, Outcome, Trainer};
+use checkpoint::{CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE};
 
 use recorder::{CRASH_HOOK, Recorder, checkpoint_policy};
 use resume::{checkpointed_rows, horizons_recomputed, read_checkpoint};

@@ -5,13 +5,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::checkpoint::{CHECKPOINT_FILE, Checkpoint};
 use crate::config::{CheckpointPolicy, LoadedConfig, RunConfig};
 use crate::error::interrupt;
-use crate::output::RunDir;
-use crate::output::csv::MetricsWriter;
-use crate::output::summary::{self, Status, Summary};
-use crate::progress::Progress;
+use crate::run::checkpoint::{CHECKPOINT_FILE, Checkpoint};
+use crate::run::dir::RunDir;
+use crate::run::metrics_csv::MetricsWriter;
+use crate::run::progress::Progress;
+use crate::run::summary::{self, Status, Summary};
 use crate::train::EpochMetrics;
 use crate::train::{Observer, Trainer};
 

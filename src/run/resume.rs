@@ -5,10 +5,10 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::checkpoint::{CHECKPOINT_FILE, Checkpoint};
 use crate::config::{self, CheckpointPolicy, LoadedConfig, RunConfig};
 use crate::error::UsageError;
-use crate::output::csv::read_rows as read_csv_rows;
+use crate::run::checkpoint::{CHECKPOINT_FILE, Checkpoint};
+use crate::run::metrics_csv::read_rows as read_csv_rows;
 use crate::schedule::{self, RunShape};
 use crate::train::EpochMetrics;
 

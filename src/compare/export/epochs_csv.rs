@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use crate::compare::Group;
 use crate::metric::columns::COLUMNS;
-use crate::output::csv::fields;
+use crate::run::metrics_csv::fields;
 
 /// The CSV bytes, header first.
 pub fn render(groups: &[Group]) -> Result<Vec<u8>> {

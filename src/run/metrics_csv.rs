@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::format_number;
 use crate::metric::columns::COLUMNS;
+use crate::output::format_number;
 use crate::train::EpochMetrics;
 
 pub struct MetricsWriter {
@@ -48,7 +48,7 @@ impl MetricsWriter {
             text.write_record(fields_with(m, optional))?;
         }
         let bytes = text.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-        super::write_atomic(path, &bytes)?;
+        crate::output::write_atomic(path, &bytes)?;
         let file = std::fs::OpenOptions::new()
             .append(true)
             .open(path)
