@@ -11,9 +11,6 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use super::{CsvSource, Dataset};
-use crate::model::TaskKind;
-
 /// A whole CSV file: column names and every record's cells, row-major.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -51,12 +48,6 @@ impl Table {
 /// Errors (a missing or unreadable file, invalid UTF-8, a ragged row, no data) carry the path.
 pub fn read_table(path: &Path, header: bool, delimiter: u8) -> Result<Table> {
     read_table_inner(path, header, delimiter).with_context(|| format!("reading {}", path.display()))
-}
-
-/// The whole dataset of `src` without a validation split, as training would see it with
-/// `task` (the model's task; see [`super::load`]).
-pub fn read(src: &CsvSource, task: TaskKind) -> Result<Dataset> {
-    Ok(super::tabular::load(src, task, 0.0, 0)?.train)
 }
 
 /// The whole file: kept in memory so that line numbers can be counted from byte offsets.
