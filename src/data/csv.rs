@@ -1,5 +1,5 @@
 //! CSV files as a table of trimmed text cells with each record's line number; what the cells
-//! mean (target, numbers, categories, missing cells) is decided in [`super::tabular`].
+//! mean (target, numbers, categories, missing cells) is decided in `tabular.rs`.
 //!
 //! With `header = true` (the default) the first record names the columns. With `header = false`
 //! the columns are named by their 0-based index (`"0"`, `"1"`, …), so `target = "3"` still names
