@@ -1,7 +1,8 @@
 //! lrtrain: train small dense networks from a TOML config and study learning-rate schedules.
 //!
 //! Reading order: `main` → `cmd::train` → `run` (prepare → train → finish) → `train::Trainer`
-//! → `model::Network` / `optim::Optimizer` / `schedule::LrSchedule`.
+//! → `model::Network` / `optim::Optimizer` / `schedule::LrSchedule`. The folders, their layers
+//! and where new code goes: `docs/architecture.md`.
 //!
 //! # Use as a library
 //!

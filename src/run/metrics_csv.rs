@@ -12,7 +12,7 @@ use crate::train::EpochMetrics;
 pub struct MetricsWriter {
     out: csv::Writer<File>,
     path: PathBuf,
-    /// The columns after `seconds` this run writes (`val_loss_ema`, … ; see `metrics.rs`).
+    /// The columns after `seconds` this run writes (`val_loss_ema`, … ; see `metric/columns.rs`).
     optional: Vec<&'static str>,
 }
 

@@ -3,6 +3,11 @@
 //! recorder (`recorder.rs`) writing every epoch), finish (status from the trainer's [`Outcome`],
 //! params.bin, the final summary.json and curves.svg). `train`, `resume`, `compare` and `sweep`
 //! all run through here; `find-lr` shares the directory creation ([`dir`]).
+//!
+//! The folder, in the order a run meets it: [`dir`] (the run directory), `resume.rs`'s checks
+//! before going on, the recorder writing [`metrics_csv`], [`summary`] and [`checkpoint`] files
+//! after each epoch, [`progress`] on stderr, then [`require`] (`--require`) on the finished run
+//! and [`trained`] (a finished run read back by `eval`, `predict` and `export`).
 
 pub mod checkpoint;
 pub mod dir;

@@ -1,5 +1,10 @@
 //! The epoch/batch loop. Per batch: rate from the schedule → loss and gradient → global norm →
 //! clip → optimizer step. Per epoch: evaluate, let the schedule observe, hand the row on.
+//!
+//! What runs inside the loop has a file here: [`early_stopping`], [`ema`] (the averaged
+//! weights), the row it hands on ([`epoch_row`], one row of metrics.csv), whoever it hands it to
+//! ([`Observer`]; [`observe`] has the library's), and its state at an epoch boundary
+//! ([`state`], what a checkpoint stores).
 
 pub mod early_stopping;
 pub mod ema;
