@@ -49,7 +49,7 @@ batch_size = 32
     let train = lrtrain::Dataset::classification(x_train.view(), y_train.view())?;
     let val = lrtrain::Dataset::classification(x_val.view(), y_val.view())?;
     let trained = lrtrain::Trainer::with_datasets(&cfg, &train, Some(&val), 1)?
-        .train(&mut lrtrain::observe::Quiet)?;
+        .train(&mut lrtrain::train::observe::Quiet)?;
     anyhow::ensure!(
         trained.outcome.is_completed(),
         "training ended with {:?}",

@@ -51,7 +51,7 @@ const POOL_ROWS: usize = 8192;
 
 fn random(len: usize, seed: u64) -> Vec<f32> {
     (0..len as u64)
-        .map(|i| (lrtrain::seed::splitmix64(seed ^ i) >> 40) as f32 / (1u64 << 24) as f32)
+        .map(|i| (lrtrain::config::seed::splitmix64(seed ^ i) >> 40) as f32 / (1u64 << 24) as f32)
         .collect()
 }
 
@@ -63,7 +63,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn epochs() {
     let x = random(POOL_ROWS * INPUTS, 1);
     let labels: Vec<u32> = (0..POOL_ROWS as u64)
-        .map(|i| (lrtrain::seed::splitmix64(i) % CLASSES as u64) as u32)
+        .map(|i| (lrtrain::config::seed::splitmix64(i) % CLASSES as u64) as u32)
         .collect();
     // STRATEGY=gemm|bands and MIN_WORK=… override the network's choices, for measuring them.
     let strategy = match std::env::var("STRATEGY").as_deref() {

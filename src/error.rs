@@ -1,4 +1,7 @@
-//! Error kinds that decide the exit code; everything else is an I/O or internal failure (1).
+//! Error kinds that decide the exit code; everything else is an I/O or internal failure (1). The
+//! signals that stop a command, and the exit code they give, are in `error/interrupt.rs`.
+
+pub mod interrupt;
 
 use std::fmt;
 
@@ -45,7 +48,7 @@ impl fmt::Display for RequirementMissed {
 impl std::error::Error for RequirementMissed {}
 
 /// Training was interrupted by SIGINT or SIGTERM. Exit code 130 or 143 (128 + the signal's
-/// number, see [`crate::interrupt::exit_code`]).
+/// number, see [`crate::error::interrupt::exit_code`]).
 #[derive(Debug)]
 pub struct Interrupted;
 
@@ -74,7 +77,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             return 4;
         }
         if cause.is::<Interrupted>() {
-            return crate::interrupt::exit_code();
+            return interrupt::exit_code();
         }
     }
     1

@@ -1,7 +1,8 @@
 //! lrtrain: train small dense networks from a TOML config and study learning-rate schedules.
 //!
 //! Reading order: `main` → `cmd::train` → `run` (prepare → train → finish) → `train::Trainer`
-//! → `model::Network` / `optim::Optimizer` / `schedule::LrSchedule`.
+//! → `model::Network` / `optim::Optimizer` / `schedule::LrSchedule`. The folders, their layers
+//! and where new code goes: `docs/architecture.md`.
 //!
 //! # Use as a library
 //!
@@ -20,7 +21,7 @@
 //!     "seed = 1\n[model]\nkind = \"mlp\"\nhidden = [8]\n[optimizer]\nkind = \"sgd\"\nlr = 0.5\n[train]\nepochs = 30\nbatch_size = 20",
 //! )?;
 //! let trained = lrtrain::Trainer::with_datasets(&cfg, &data, None, 1)?
-//!     .train(&mut lrtrain::observe::Quiet)?;
+//!     .train(&mut lrtrain::train::observe::Quiet)?;
 //! assert_eq!(trained.outcome, lrtrain::Outcome::Completed);
 //! let mut net = trained.network;
 //! let p: Array2<f32> = net.predict_proba(x.view())?; // (200, 2), rows sum to 1
@@ -30,29 +31,20 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
-pub mod checkpoint;
 pub mod cli;
 pub mod cmd;
 pub mod compare;
 pub mod config;
 pub mod data;
-pub mod early_stopping;
-pub mod ema;
 pub mod error;
-pub mod interrupt;
 pub mod lrfind;
 pub mod metric;
-pub mod metrics;
 pub mod model;
-pub mod observe;
 pub mod optim;
 pub mod output;
-pub mod paths;
-pub mod progress;
-pub mod require;
+pub mod report;
 pub mod run;
 pub mod schedule;
-pub mod seed;
 pub mod sweep;
 pub mod train;
 

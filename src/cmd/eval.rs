@@ -9,18 +9,15 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::trained::{CHUNK, Trained};
 use crate::bail_usage;
-use crate::checkpoint::{
-    self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE, TrainState,
-};
 use crate::cli::EvalArgs;
 use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data::tabular::MissingPolicy;
 use crate::data::{self, Batch, CsvSource, DataConfig, DataSource, Dataset, IdxSource};
 use crate::error::UsageError;
 use crate::model::{Network, TaskKind};
-use crate::optim::Layout;
+use crate::run::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE};
+use crate::run::trained::{CHUNK, Trained, load_params, outputs_for};
 
 pub fn run(args: &EvalArgs) -> Result<()> {
     let loaded = config::load_run(&args.run, &[])?;
@@ -156,7 +153,7 @@ fn load_ema_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
             dir.display()
         );
     };
-    if !checkpoint::belongs_to(hash, loaded) {
+    if !config::hash::belongs_to(hash, loaded) {
         bail_usage!(
             "{}: belongs to another config than {} (was config.toml edited?)",
             file.display(),
@@ -164,61 +161,6 @@ fn load_ema_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
         );
     }
     Ok(params)
-}
-
-/// The final parameters, checked against the run's config.
-pub(crate) fn load_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
-    let (hash, params, file) = if dir.join(PARAMS_FILE).exists() {
-        let file = dir.join(PARAMS_FILE);
-        let (hash, params) = checkpoint::read_params(&file)?;
-        (hash, params, file)
-    } else if dir.join(CHECKPOINT_FILE).exists() {
-        let file = dir.join(CHECKPOINT_FILE);
-        let c = Checkpoint::read(&file)?;
-        (c.config_hash, eval_point(&loaded.config, &c.state), file)
-    } else {
-        bail_usage!(
-            "{}: no {PARAMS_FILE} or {CHECKPOINT_FILE} (the run has not written a checkpoint yet, or was written by an older lrtrain)",
-            dir.display()
-        );
-    };
-    if !checkpoint::belongs_to(hash, loaded) {
-        bail_usage!(
-            "{}: belongs to another config than {} (was config.toml edited?)",
-            file.display(),
-            dir.join("config.toml").display()
-        );
-    }
-    Ok(params)
-}
-
-/// What params.bin holds for a checkpoint's state: the optimizer's evaluation point
-/// (schedule-free: the average x, from y and z) where it has one, else the parameters.
-fn eval_point(cfg: &RunConfig, s: &TrainState) -> Vec<f32> {
-    // Only element-wise optimizers have an evaluation point, so a flat layout suffices; state
-    // that does not fit it (Adafactor's per-row buffers) belongs to one that has none.
-    let mut opt = cfg.optimizer.build(&Layout::flat(s.params.len()));
-    let mut buffers = opt.state_buffers_mut();
-    let fits = buffers.len() == s.optimizer_buffers.len()
-        && buffers
-            .iter()
-            .zip(&s.optimizer_buffers)
-            .all(|(b, saved)| b.len() == saved.len());
-    if !fits {
-        return s.params.clone();
-    }
-    for (b, saved) in buffers.iter_mut().zip(&s.optimizer_buffers) {
-        b.copy_from_slice(saved);
-    }
-    drop(buffers);
-    if opt.scalar_state().len() != s.optimizer_scalars.len() {
-        return s.params.clone();
-    }
-    opt.set_scalar_state(&s.optimizer_scalars);
-    opt.set_step_count(s.optimizer_steps);
-    let mut out = s.params.clone();
-    opt.eval_params(&s.params, &mut out);
-    out
 }
 
 /// The set to evaluate on: the command line's files, else the run's validation set.
@@ -250,34 +192,4 @@ fn eval_data(args: &EvalArgs, cfg: &RunConfig) -> Result<Dataset> {
         source,
     };
     Ok(data::load(&given, task, cfg.seed)?.train)
-}
-
-/// The model's output width: the one for which the layers hold `num_params` parameters with
-/// `inputs` features (classification learns it from the training labels).
-pub(crate) fn outputs_for(cfg: &RunConfig, inputs: usize, num_params: usize) -> Result<usize> {
-    let count = |outputs: usize| {
-        let mut fan_in = inputs as u128;
-        let mut n = 0u128;
-        for w in cfg.model.widths(outputs) {
-            n += fan_in * w as u128 + w as u128;
-            fan_in = w as u128;
-        }
-        n
-    };
-    if cfg.model.task() == TaskKind::Regression {
-        if count(1) == num_params as u128 {
-            return Ok(1);
-        }
-    } else {
-        // count(o) grows by (last hidden width + 1) per output.
-        let (c2, c3) = (count(2), count(3));
-        let per = c3 - c2;
-        let n = num_params as u128;
-        if n >= c2 && (n - c2).is_multiple_of(per) {
-            return Ok(2 + ((n - c2) / per) as usize);
-        }
-    }
-    bail_usage!(
-        "the data has {inputs} features per row; the run's model was trained on a different number"
-    )
 }

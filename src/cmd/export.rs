@@ -12,12 +12,12 @@ use anyhow::{Context, Result};
 use safetensors::tensor::{Dtype, TensorView};
 use serde_json::json;
 
-use super::trained::Trained;
 use crate::bail_usage;
 use crate::cli::ExportArgs;
 use crate::data::DataSource;
 use crate::data::tabular::task_str;
 use crate::model::{Activation, ModelConfig};
+use crate::run::trained::Trained;
 
 pub fn run(args: &ExportArgs) -> Result<()> {
     let t = Trained::open(&args.run)?;

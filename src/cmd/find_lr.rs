@@ -13,14 +13,14 @@ use serde::Serialize;
 
 use crate::bail_usage;
 use crate::cli::FindLrArgs;
+use crate::config::paths;
 use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data;
+use crate::error::interrupt;
 use crate::error::{Interrupted, UsageError};
-use crate::interrupt;
 use crate::lrfind::{self, Curve, Mode, Range, Spread, Stop};
-use crate::output::plot::{self, Marker, Panel, Series};
 use crate::output::{self, format_number};
-use crate::paths;
+use crate::report::plot::{self, Marker, Panel, Series};
 use crate::run::{self, dir::DirKind};
 use crate::train::{self, Trainer};
 

@@ -10,7 +10,6 @@ pub mod resume;
 pub mod schedule;
 pub mod sweep;
 pub mod train;
-pub mod trained;
 
 use anyhow::Result;
 
@@ -108,7 +107,7 @@ fn with_schedule(loaded: &LoadedConfig, mut shape: RunShape) -> Result<Preflight
         es.build(&shape, 0).map_err(|e| loaded.usage(e))?;
     }
     if let Some(decay) = cfg.train.ema {
-        crate::ema::Ema::new(decay, 0).map_err(|e| loaded.usage(e))?;
+        crate::train::ema::Ema::new(decay, 0).map_err(|e| loaded.usage(e))?;
     }
     let mut warnings = LrSchedule::lint(&cfg.schedule, lr0, &shape);
     if let Some(m) = schedule.momentum(0, 0) {

@@ -13,12 +13,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::trained::{CHUNK, Trained};
 use crate::bail_usage;
 use crate::cli::PredictArgs;
 use crate::data::{DataSource, Dataset, Features, Labels, csv, idx};
 use crate::error::UsageError;
 use crate::model::TaskKind;
+use crate::run::trained::{CHUNK, Trained};
 
 /// What to predict on: the encoded inputs and which rows have no prediction.
 struct Inputs {

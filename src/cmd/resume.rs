@@ -3,8 +3,8 @@
 use anyhow::Result;
 
 use crate::cli::ResumeArgs;
+use crate::config::paths;
 use crate::config::{self, Override};
-use crate::paths;
 
 pub fn run(args: &ResumeArgs) -> Result<()> {
     let extra: Vec<Override> = args
@@ -18,7 +18,7 @@ pub fn run(args: &ResumeArgs) -> Result<()> {
         paths::absolute(&args.run),
         false,
         true,
-        crate::progress::Verbosity::from_flags(args.quiet, args.verbose),
+        crate::run::progress::Verbosity::from_flags(args.quiet, args.verbose),
         &args.require,
     )
 }

@@ -9,8 +9,9 @@ use anyhow::{Context, Result};
 use crate::bail_usage;
 use crate::cli::ScheduleArgs;
 use crate::config::Override;
-use crate::output::{self, plot};
-use crate::paths;
+use crate::config::paths;
+use crate::output;
+use crate::report::plot;
 use crate::schedule::{self, LrSchedule, RunShape, ScheduleConfig, ScheduleKind, Unit};
 
 pub fn run(args: &ScheduleArgs) -> Result<()> {

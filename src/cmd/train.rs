@@ -8,9 +8,9 @@ use anyhow::Result;
 use crate::cli::TrainArgs;
 use crate::config::{LoadedConfig, Override};
 use crate::error::RequirementMissed;
-use crate::interrupt;
-use crate::progress::Verbosity;
-use crate::require::Requirement;
+use crate::error::interrupt;
+use crate::run::progress::Verbosity;
+use crate::run::require::Requirement;
 use crate::run::{self, RunOptions};
 
 pub fn run(args: &TrainArgs) -> Result<()> {

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use super::plan::unique_names;
 use super::{Group, RunRecord};
 use crate::error::UsageError;
-use crate::output::csv::read_rows;
+use crate::run::metrics_csv::read_rows;
 
 /// A directory holding a run: both files a run writes first.
 pub fn is_run(dir: &Path) -> bool {

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::bail_usage;
 use crate::metric::{Direction, Metric, RANKED};
-use crate::metrics::EpochMetrics;
+use crate::train::EpochMetrics;
 
 /// The metrics a comparison can rank by.
 pub const METRICS: [&str; 4] = RANKED;

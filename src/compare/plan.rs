@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::error::UsageError;
-use crate::output::RUN_FILES;
+use crate::run::dir::RUN_FILES;
 
 /// Makes names unique in order: a repeated name gets `-2`, `-3`, … (the first free one).
 pub fn unique_names(names: &[String]) -> Vec<String> {

@@ -183,7 +183,7 @@ pub struct Comparison {
 /// The leader is the row with the best mean (the first in input order on a tie). Each other row
 /// is paired with it over the seeds both have a value for; with fewer than two such seeds every
 /// paired number is null and the verdict is `single seed`. Bootstrap draws come from
-/// `seed` through one stream per row and statistic, named after the row (`crate::seed::rng`), so
+/// `seed` through one stream per row and statistic, named after the row (`crate::config::seed::rng`), so
 /// a row's interval depends neither on the other rows nor on their order.
 pub fn compare(rows: &[Series], direction: Direction, test: PairedTest, seed: u64) -> Comparison {
     let present: Vec<BTreeMap<u64, f64>> = rows
@@ -303,7 +303,7 @@ pub fn of_groups(groups: &[super::Group], metric: &str, test: PairedTest, seed: 
 fn best(row: &Series, present: &BTreeMap<u64, f64>, seed: u64) -> Best {
     let values: Vec<f64> = present.values().copied().collect();
     let n = values.len();
-    let mut rng = crate::seed::rng(seed, &format!("stats/ci95/{}", row.name));
+    let mut rng = crate::config::seed::rng(seed, &format!("stats/ci95/{}", row.name));
     Best {
         mean: (n > 0).then(|| mean(&values)),
         std: (n > 1).then(|| sample_std(&values)),
@@ -347,7 +347,7 @@ fn pair(
         return (Paired::default(), n);
     }
     let diff = mean(&d);
-    let mut rng = crate::seed::rng(seed, &format!("stats/diff_ci95/{name}"));
+    let mut rng = crate::config::seed::rng(seed, &format!("stats/diff_ci95/{name}"));
     let better = d.iter().filter(|&&x| x > 0.0).count() as f64;
     let ties = d.iter().filter(|&&x| x == 0.0).count() as f64;
     let paired = Paired {

@@ -17,11 +17,13 @@ use crate::data::{self, DataConfig};
 use crate::error::UsageError;
 use crate::model::ModelConfig;
 use crate::optim::{OptimizerConfig, OptimizerKind};
-use crate::paths;
 use crate::schedule::{self, RunShape, ScheduleConfig};
 
+pub mod hash;
 mod locate;
+pub mod paths;
 pub mod range;
+pub mod seed;
 mod set;
 
 pub use locate::{describe_toml_error, line_col};
@@ -69,10 +71,11 @@ pub struct TrainConfig {
     pub batch_size: BatchSize,
     #[serde(default = "default_true")]
     pub shuffle: bool,
-    /// Keras-style early stopping (see `early_stopping.rs`); absent = train every epoch.
+    /// Keras-style early stopping (see `train/early_stopping.rs`); absent = train every epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub early_stopping: Option<crate::early_stopping::EarlyStopping>,
-    /// The decay of an exponential moving average of the weights (see `ema.rs`); absent = none.
+    pub early_stopping: Option<EarlyStopping>,
+    /// The decay of an exponential moving average of the weights (see `train/ema.rs`); absent =
+    /// none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ema: Option<f64>,
 }
@@ -82,6 +85,28 @@ fn default_epochs() -> usize {
 }
 fn default_true() -> bool {
     true
+}
+
+/// `[train] early_stopping`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlyStopping {
+    /// A column of metrics.csv: `val_loss` (default), `val_accuracy`, `loss` or `accuracy`.
+    #[serde(default = "default_monitor")]
+    pub monitor: String,
+    /// Epochs without an improvement tolerated before stopping.
+    #[serde(default)]
+    pub patience: usize,
+    /// The least change that counts as an improvement, ≥ 0.
+    #[serde(default)]
+    pub min_delta: f64,
+    /// On stopping, put the best epoch's parameters back (into params.bin).
+    #[serde(default)]
+    pub restore_best: bool,
+}
+
+fn default_monitor() -> String {
+    "val_loss".to_string()
 }
 
 impl Default for TrainConfig {
@@ -319,7 +344,7 @@ pub fn load_run(dir: &Path, overrides: &[Override]) -> Result<LoadedConfig> {
     }
     let legacy = load_from(&path, &[], None)?;
     let mut loaded = load_from(&path, overrides, Some(&cwd))?;
-    loaded.legacy_hash = Some(crate::checkpoint::config_hash(&legacy.config));
+    loaded.legacy_hash = Some(hash::config_hash(&legacy.config));
     Ok(loaded)
 }
 

@@ -1,5 +1,5 @@
 //! CSV files as a table of trimmed text cells with each record's line number; what the cells
-//! mean (target, numbers, categories, missing cells) is decided in [`super::tabular`].
+//! mean (target, numbers, categories, missing cells) is decided in `tabular.rs`.
 //!
 //! With `header = true` (the default) the first record names the columns. With `header = false`
 //! the columns are named by their 0-based index (`"0"`, `"1"`, …), so `target = "3"` still names
@@ -10,9 +10,6 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-
-use super::{CsvSource, Dataset};
-use crate::model::TaskKind;
 
 /// A whole CSV file: column names and every record's cells, row-major.
 #[derive(Debug, Clone)]
@@ -51,12 +48,6 @@ impl Table {
 /// Errors (a missing or unreadable file, invalid UTF-8, a ragged row, no data) carry the path.
 pub fn read_table(path: &Path, header: bool, delimiter: u8) -> Result<Table> {
     read_table_inner(path, header, delimiter).with_context(|| format!("reading {}", path.display()))
-}
-
-/// The whole dataset of `src` without a validation split, as training would see it with
-/// `task` (the model's task; see [`super::load`]).
-pub fn read(src: &CsvSource, task: TaskKind) -> Result<Dataset> {
-    Ok(super::tabular::load(src, task, 0.0, 0)?.train)
 }
 
 /// The whole file: kept in memory so that line numbers can be counted from byte offsets.

@@ -36,7 +36,7 @@ pub fn split_rows(n: usize, fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec
     let k = validation_count(n, fraction)?;
     let mut order: Vec<usize> = (0..n).collect();
     if k > 0 {
-        order.shuffle(&mut crate::seed::rng(seed, "split"));
+        order.shuffle(&mut crate::config::seed::rng(seed, "split"));
     }
     let mut train = order.split_off(k);
     let mut validation = order;

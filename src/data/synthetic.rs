@@ -87,7 +87,7 @@ impl SyntheticLinearSource {
 /// Draws the dataset. Validates first, so any config is safe to pass.
 pub fn generate(src: &SyntheticLinearSource, seed: u64) -> Result<Dataset> {
     src.validate()?;
-    let mut rng = crate::seed::rng(seed, "synthetic_linear");
+    let mut rng = crate::config::seed::rng(seed, "synthetic_linear");
     let d = src.weights.len();
     let mut x = Vec::with_capacity(src.samples * d);
     let mut y = Vec::with_capacity(src.samples);

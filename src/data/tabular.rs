@@ -509,6 +509,12 @@ pub fn load(src: &CsvSource, model_task: TaskKind, fraction: f64, seed: u64) -> 
         .with_context(|| format!("reading {}", src.path.display()))
 }
 
+/// The whole dataset of `src` without a validation split, as training would see it with
+/// `task` (the model's task; see [`super::load`]).
+pub fn read(src: &CsvSource, task: TaskKind) -> Result<Dataset> {
+    Ok(load(src, task, 0.0, 0)?.train)
+}
+
 fn fit(
     src: &CsvSource,
     table: &Table,

@@ -146,7 +146,7 @@ impl Reference {
 fn values(len: usize, seed: u64) -> Vec<f32> {
     (0..len as u64)
         .map(|i| {
-            (crate::seed::splitmix64(seed ^ i.wrapping_mul(0x9e37)) >> 40) as f32
+            (crate::config::seed::splitmix64(seed ^ i.wrapping_mul(0x9e37)) >> 40) as f32
                 / (1u64 << 23) as f32
                 - 1.0
         })
@@ -155,7 +155,7 @@ fn values(len: usize, seed: u64) -> Vec<f32> {
 
 fn classes(n: usize, c: usize, seed: u64) -> Vec<u32> {
     (0..n as u64)
-        .map(|i| (crate::seed::splitmix64(seed + i) % c as u64) as u32)
+        .map(|i| (crate::config::seed::splitmix64(seed + i) % c as u64) as u32)
         .collect()
 }
 

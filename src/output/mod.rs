@@ -1,41 +1,11 @@
-//! The run directory and what is written into it. Files are created before the long work and
-//! rewritten after each epoch, so a late failure loses nothing.
-
-pub mod csv;
-pub mod curves;
-pub mod plot;
-pub mod summary;
+//! How lrtrain writes: a file replaced whole (through a temporary file and a rename, so a reader
+//! or a crash sees the old or the new contents), stdout that a reader closed early, numbers in
+//! their shortest round-trip form. The files of a run directory are in `run/`.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
-
-/// Files a run writes; an existing one is never replaced without `--force`.
-pub const RUN_FILES: [&str; 3] = ["metrics.csv", "summary.json", "config.toml"];
-
-#[derive(Debug, Clone)]
-pub struct RunDir {
-    pub path: PathBuf,
-}
-
-impl RunDir {
-    /// Creates the directory; refuses (exit 2) when it already holds a run, unless `force`
-    /// (see [`crate::run::dir::create`]).
-    pub fn create(path: &Path, force: bool) -> Result<RunDir> {
-        crate::run::dir::create(path, force, &crate::run::dir::RUN)
-    }
-
-    pub fn file(&self, name: &str) -> PathBuf {
-        self.path.join(name)
-    }
-
-    /// Writes `bytes` to `name` through a temporary file and a rename, so a crash mid-write
-    /// leaves the previous version whole.
-    pub fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        write_atomic(&self.file(name), bytes)
-    }
-}
 
 /// Writes `bytes` to `path` through a temporary file beside it and a rename, so a reader (or a
 /// crash) sees the old or the new contents whole. The temporary name is unique to this process
@@ -91,18 +61,6 @@ pub fn format_number(x: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_existing_run_is_refused_without_force_and_replaced_with_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let run = dir.path().join("r");
-        RunDir::create(&run, false).unwrap();
-        fs::write(run.join("metrics.csv"), "x").unwrap();
-        let err = RunDir::create(&run, false).unwrap_err();
-        assert!(format!("{err}").contains("--force"), "{err}");
-        assert_eq!(crate::error::exit_code(&err), 2);
-        RunDir::create(&run, true).unwrap();
-    }
 
     #[test]
     fn writers_of_one_file_at_the_same_time_never_fail_and_leave_one_whole_version() {

@@ -2,13 +2,39 @@
 //! not a directory is refused, and so is a directory already holding that command's files
 //! unless `--force` (exit 2); nothing a user wrote is replaced without asking.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::checkpoint::{CHECKPOINT_FILE, PARAMS_EMA_FILE, PARAMS_FILE};
+use super::checkpoint::{CHECKPOINT_FILE, PARAMS_EMA_FILE, PARAMS_FILE};
 use crate::data::tabular::PREPROCESSING_FILE;
-use crate::output::{RUN_FILES, RunDir};
+use crate::output;
+
+/// Files a run writes; an existing one is never replaced without `--force`.
+pub const RUN_FILES: [&str; 3] = ["metrics.csv", "summary.json", "config.toml"];
+
+#[derive(Debug, Clone)]
+pub struct RunDir {
+    pub path: PathBuf,
+}
+
+impl RunDir {
+    /// Creates the directory; refuses (exit 2) when it already holds a run, unless `force`
+    /// (see [`create`]).
+    pub fn create(path: &Path, force: bool) -> Result<RunDir> {
+        create(path, force, &RUN)
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Writes `bytes` to `name` through a temporary file and a rename, so a crash mid-write
+    /// leaves the previous version whole.
+    pub fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        output::write_atomic(&self.file(name), bytes)
+    }
+}
 
 /// What kind of directory is made, for the messages and the refusal.
 #[derive(Debug, Clone, Copy)]
@@ -77,4 +103,22 @@ pub fn fresh_run(path: &Path, force: bool) -> Result<RunDir> {
         }
     }
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn an_existing_run_is_refused_without_force_and_replaced_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("r");
+        RunDir::create(&run, false).unwrap();
+        fs::write(run.join("metrics.csv"), "x").unwrap();
+        let err = RunDir::create(&run, false).unwrap_err();
+        assert!(format!("{err}").contains("--force"), "{err}");
+        assert_eq!(crate::error::exit_code(&err), 2);
+        RunDir::create(&run, true).unwrap();
+    }
 }

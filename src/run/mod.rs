@@ -3,29 +3,40 @@
 //! recorder (`recorder.rs`) writing every epoch), finish (status from the trainer's [`Outcome`],
 //! params.bin, the final summary.json and curves.svg). `train`, `resume`, `compare` and `sweep`
 //! all run through here; `find-lr` shares the directory creation ([`dir`]).
+//!
+//! The folder, in the order a run meets it: [`dir`] (the run directory), `resume.rs`'s checks
+//! before going on, the recorder writing [`metrics_csv`], [`summary`] and [`checkpoint`] files
+//! after each epoch, [`progress`] on stderr, then [`require`] (`--require`) on the finished run
+//! and [`trained`] (a finished run read back by `eval`, `predict` and `export`).
 
+pub mod checkpoint;
 pub mod dir;
+pub mod metrics_csv;
+pub mod progress;
 mod recorder;
+pub mod require;
 mod resume;
+pub mod summary;
+pub mod trained;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE};
 use crate::config::{self, LoadedConfig};
 use crate::data::tabular::PREPROCESSING_FILE;
 use crate::data::{self, Splits};
 use crate::error::{Diverged, Interrupted, UsageError};
-use crate::metrics::EpochMetrics;
-use crate::output::RunDir;
-use crate::output::csv::MetricsWriter;
-use crate::output::curves;
-use crate::output::summary::Status;
-use crate::progress::{Ending, Progress, Verbosity};
+use crate::report::curves;
+use crate::run::dir::RunDir;
+use crate::run::metrics_csv::MetricsWriter;
+use crate::run::progress::{Ending, Progress, Verbosity};
+use crate::run::summary::Status;
 use crate::schedule::{LrSchedule, RunShape};
+use crate::train::EpochMetrics;
 use crate::train::{self, Outcome, Trainer};
+use checkpoint::{CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE};
 
 use recorder::{CRASH_HOOK, Recorder, checkpoint_policy};
 use resume::{checkpointed_rows, horizons_recomputed, read_checkpoint};
@@ -190,7 +201,7 @@ fn open<'r>(
         run_dir.write_atomic(PREPROCESSING_FILE, json.as_bytes())?;
     }
     let metrics_path = run_dir.file("metrics.csv");
-    let optional = crate::metrics::optional_columns(
+    let optional = crate::metric::columns::optional_columns(
         trainer.cycles_momentum(),
         cfg.optimizer.learning_rate_free(),
         cfg.train.ema.is_some(),
@@ -238,7 +249,7 @@ fn open<'r>(
         policy: checkpoint_policy(cfg),
         last_checkpoint: Instant::now(),
         io_time: Duration::ZERO,
-        config_hash: checkpoint::config_hash(cfg),
+        config_hash: config::hash::config_hash(cfg),
         classes: splits
             .preprocessing
             .as_ref()
@@ -315,7 +326,10 @@ fn finish(
     let steps = recorder.rows.len() * shape.steps_per_epoch;
     recorder.write_summary(status, steps, coefficients)?;
     // A chart is a convenience: failing to draw one does not fail the run.
-    if let Err(e) = curves::write(recorder.run_dir, &recorder.rows) {
+    let chart = curves::svg(&recorder.rows);
+    if let Err(e) =
+        chart.and_then(|svg| recorder.run_dir.write_atomic("curves.svg", svg.as_bytes()))
+    {
         recorder
             .progress
             .note(&format!("warning: curves.svg: {e:#}"));

@@ -5,14 +5,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::checkpoint::{CHECKPOINT_FILE, Checkpoint};
 use crate::config::{CheckpointPolicy, LoadedConfig, RunConfig};
-use crate::interrupt;
-use crate::metrics::EpochMetrics;
-use crate::output::RunDir;
-use crate::output::csv::MetricsWriter;
-use crate::output::summary::{self, Status, Summary};
-use crate::progress::Progress;
+use crate::error::interrupt;
+use crate::run::checkpoint::{CHECKPOINT_FILE, Checkpoint};
+use crate::run::dir::RunDir;
+use crate::run::metrics_csv::MetricsWriter;
+use crate::run::progress::Progress;
+use crate::run::summary::{self, Status, Summary};
+use crate::train::EpochMetrics;
 use crate::train::{Observer, Trainer};
 
 /// How often a running summary.json is rewritten at most; the final one is always written.

@@ -5,12 +5,12 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::checkpoint::{self, CHECKPOINT_FILE, Checkpoint};
 use crate::config::{self, CheckpointPolicy, LoadedConfig, RunConfig};
 use crate::error::UsageError;
-use crate::metrics::EpochMetrics;
-use crate::output::csv::read_rows as read_csv_rows;
+use crate::run::checkpoint::{CHECKPOINT_FILE, Checkpoint};
+use crate::run::metrics_csv::read_rows as read_csv_rows;
 use crate::schedule::{self, RunShape};
+use crate::train::EpochMetrics;
 
 /// The first `epochs_done` rows of metrics.csv: the rows the checkpoint covers. A crash between
 /// writing a row and renaming its checkpoint leaves one row more, which is cut off here.
@@ -89,7 +89,7 @@ pub(super) fn read_checkpoint(dir: &Path, loaded: &LoadedConfig) -> Result<Optio
             );
         }
         let stored = config::load_run(dir, &[])?;
-        if checkpoint::config_hash(&stored.config) != checkpoint::config_hash(cfg) {
+        if config::hash::config_hash(&stored.config) != config::hash::config_hash(cfg) {
             crate::bail_usage!(
                 "{}: the config differs from the run's{}; only train.epochs (and [output]) may change on resume",
                 stored.path.display(),
@@ -99,7 +99,7 @@ pub(super) fn read_checkpoint(dir: &Path, loaded: &LoadedConfig) -> Result<Optio
         return Ok(None);
     }
     let c = Checkpoint::read(&file)?;
-    if !checkpoint::belongs_to(c.config_hash, loaded) {
+    if !config::hash::belongs_to(c.config_hash, loaded) {
         crate::bail_usage!(
             "{}: the config differs from the checkpointed run's{}; only train.epochs (and [output]) may change on resume",
             file.display(),
@@ -123,10 +123,10 @@ fn describe_changes(old_path: &Path, cfg: &RunConfig) -> String {
     let old = std::fs::read_to_string(old_path)
         .ok()
         .and_then(|t| toml::from_str::<RunConfig>(&t).ok());
-    let (Some(old), Ok(new)) = (old, toml::Value::try_from(checkpoint::comparable(cfg))) else {
+    let (Some(old), Ok(new)) = (old, toml::Value::try_from(config::hash::comparable(cfg))) else {
         return String::new();
     };
-    let Ok(old) = toml::Value::try_from(checkpoint::comparable(&old)) else {
+    let Ok(old) = toml::Value::try_from(config::hash::comparable(&old)) else {
         return String::new();
     };
     let (mut a, mut b) = (Vec::new(), Vec::new());

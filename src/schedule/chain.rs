@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind, OmittedHorizon, Schedule, ScheduleKind};
 use crate::config::range;
-use crate::metrics::EpochMetrics;
+use crate::metric::columns::EpochValues;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +38,7 @@ impl Schedule for ChainRun {
         }
     }
 
-    fn observe_epoch(&mut self, t: usize, metrics: &EpochMetrics) {
+    fn observe_epoch(&mut self, t: usize, metrics: &dyn EpochValues) {
         for s in &mut self.links {
             s.observe_epoch(t, metrics);
         }

@@ -71,7 +71,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::config::range;
-use crate::metrics::EpochMetrics;
+use crate::metric::columns::EpochValues;
 
 /// What the schedule may know about the run before it starts.
 #[derive(Debug, Clone, Copy)]
@@ -210,7 +210,7 @@ pub trait Schedule: fmt::Debug + Send {
     /// After each optimizer step in unit `t`, with that step's global gradient norm.
     fn observe_step(&mut self, _t: usize, _grad_norm: f64) {}
     /// After each epoch whose last step fell in unit `t` (so `t` is the epoch for unit = epoch).
-    fn observe_epoch(&mut self, _t: usize, _metrics: &EpochMetrics) {}
+    fn observe_epoch(&mut self, _t: usize, _metrics: &dyn EpochValues) {}
     fn needs_feedback(&self) -> bool {
         false
     }
@@ -369,10 +369,10 @@ impl LrSchedule {
     }
 
     /// Called after every epoch, once its metrics (validation included) are known.
-    pub fn after_epoch(&mut self, metrics: &EpochMetrics) {
+    pub fn after_epoch(&mut self, metrics: &dyn EpochValues) {
         let last = match self.unit {
-            Unit::Epoch => metrics.epoch,
-            Unit::Step => ((metrics.epoch + 1) * self.steps_per_epoch).saturating_sub(1),
+            Unit::Epoch => metrics.epoch(),
+            Unit::Step => ((metrics.epoch() + 1) * self.steps_per_epoch).saturating_sub(1),
         };
         if last >= self.warmup {
             self.inner.observe_epoch(last - self.warmup, metrics);
@@ -461,6 +461,7 @@ fn root_context<'a>(
 #[cfg(test)]
 pub(crate) mod testutil {
     use super::*;
+    use crate::train::EpochMetrics;
 
     pub const SHAPE: RunShape = RunShape {
         seed: 42,
@@ -757,7 +758,7 @@ mod tests {
             for k in 0..100 {
                 let step = epoch * 100 + k;
                 rates.push(s.rate(step, epoch));
-                noise = crate::seed::splitmix64(noise);
+                noise = crate::config::seed::splitmix64(noise);
                 s.after_step(step, epoch, 1.0 + (noise % 1000) as f64 / 100.0);
             }
             let loss = 1.0 / (1.0 + (epoch / 7) as f64);

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Context, Kind, Schedule};
 use crate::config::range;
+use crate::metric::columns::{COLUMNS, EpochValues};
 use crate::metric::{Direction, Metric};
-use crate::metrics::{COLUMNS, EpochMetrics};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -103,7 +103,7 @@ impl Schedule for PlateauRun {
         self.lr
     }
 
-    fn observe_epoch(&mut self, _t: usize, metrics: &EpochMetrics) {
+    fn observe_epoch(&mut self, _t: usize, metrics: &dyn EpochValues) {
         let Some(current) = metrics.get(&self.cfg.monitor) else {
             return;
         };

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Context, Horizon, Kind, OmittedHorizon, Origin, Schedule, ScheduleKind};
 use crate::config::range;
-use crate::metrics::EpochMetrics;
+use crate::metric::columns::EpochValues;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,7 +54,7 @@ impl Schedule for SequentialRun {
         self.phases[i].observe_step(t - self.starts[i], grad_norm);
     }
 
-    fn observe_epoch(&mut self, t: usize, metrics: &EpochMetrics) {
+    fn observe_epoch(&mut self, t: usize, metrics: &dyn EpochValues) {
         let i = self.phase(t);
         self.phases[i].observe_epoch(t - self.starts[i], metrics);
     }

@@ -23,8 +23,8 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::plan::{Plan, Trial};
-use crate::checkpoint::CHECKPOINT_FILE;
 use crate::output::write_atomic;
+use crate::run::checkpoint::CHECKPOINT_FILE;
 
 /// The manifest's file name inside OUT.
 pub const MANIFEST_FILE: &str = "sweep.json";

@@ -31,6 +31,7 @@ use toml::Value;
 use toml::de::{DeTable, DeValue};
 
 use super::inline;
+use super::prune::Prune;
 use super::random::Distribution;
 use crate::bail_usage;
 use crate::compare::METRICS;
@@ -65,15 +66,6 @@ pub struct Random {
     /// Seeds the draws (default 0); independent of the runs' seeds.
     pub seed: u64,
     pub axes: Vec<RandomAxis>,
-}
-
-/// `[prune] kind = "halving"`: successive halving (see [`super::prune`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Prune {
-    /// Epochs of the first rung, ≥ 1 (default 1).
-    pub min_epochs: usize,
-    /// Each rung keeps the best ceil(n / eta) trials, ≥ 2 (default 3).
-    pub eta: usize,
 }
 
 /// Sets the config value at dotted `path` (a table value replaces that whole table).

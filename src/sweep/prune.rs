@@ -9,8 +9,17 @@
 
 use std::cmp::Ordering;
 
-use super::plan::Prune;
 use crate::metric::Direction;
+
+/// `[prune] kind = "halving"`: successive halving; its keys are read and checked in
+/// `plan.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prune {
+    /// Epochs of the first rung, ≥ 1 (default 1).
+    pub min_epochs: usize,
+    /// Each rung keeps the best ceil(n / eta) trials, ≥ 2 (default 3).
+    pub eta: usize,
+}
 
 /// The epoch counts at which trials are compared: `min_epochs, min_epochs·eta, …` while below
 /// `epochs`, then `epochs` itself (always the last rung). `min_epochs = 2, eta = 3, epochs = 20`

@@ -1,12 +1,12 @@
 //! `[random]` distributions and their seeded draws.
 //!
 //! Each draw is a pure function of (`[random] seed`, axis key, sample index), as the project's
-//! other random choices are (see [`crate::seed`]): `--list` is reproducible, and adding or
+//! other random choices are (see [`crate::config::seed`]): `--list` is reproducible, and adding or
 //! removing one axis never changes what another axis draws.
 
 use toml::Value;
 
-use crate::seed;
+use crate::config::seed;
 
 /// Where a `[random]` axis draws its values from.
 #[derive(Debug, Clone, PartialEq)]

@@ -16,12 +16,12 @@ use anyhow::{Context, Result, anyhow};
 
 use super::manifest::{self, RunStatus};
 use super::plan::{Plan, Trial};
-use crate::checkpoint;
-use crate::config::{LoadedConfig, RunConfig};
+
+use crate::config::{self, LoadedConfig, RunConfig};
+use crate::error::interrupt;
 use crate::error::{self, Interrupted};
-use crate::interrupt;
-use crate::output::summary::Status;
-use crate::progress::Verbosity;
+use crate::run::progress::Verbosity;
+use crate::run::summary::Status;
 use crate::run::{self, RunOptions};
 
 /// One (trial, seed) run to train.
@@ -41,7 +41,7 @@ pub struct Job {
 impl Job {
     /// The epochs its run directory holds now, as a person counts them.
     fn stop_label(&self) -> usize {
-        crate::output::csv::read_rows(&self.dir.join("metrics.csv")).map_or(0, |r| r.len())
+        crate::run::metrics_csv::read_rows(&self.dir.join("metrics.csv")).map_or(0, |r| r.len())
     }
 }
 
@@ -124,7 +124,7 @@ pub fn config_changed(dir: &Path, loaded: &LoadedConfig) -> bool {
         return false;
     };
     let now = &loaded.config;
-    checkpoint::config_hash(&stored) != checkpoint::config_hash(now)
+    config::hash::config_hash(&stored) != config::hash::config_hash(now)
         || stored.train.epochs != now.train.epochs
 }
 

@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use lrtrain::config;
-use lrtrain::data::{CsvSource, csv, idx};
+use lrtrain::data::{CsvSource, idx, tabular};
 use lrtrain::model::TaskKind;
 use proptest::prelude::*;
 
@@ -70,7 +70,7 @@ fn read_csv(p: &Path) {
         for header in [true, false] {
             let target = if header { "y" } else { "2" };
             let src = CsvSource::new(p.to_path_buf(), target.into(), header);
-            let _ = csv::read(&src, task);
+            let _ = tabular::read(&src, task);
         }
     }
 }

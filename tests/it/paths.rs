@@ -361,8 +361,9 @@ fn make_version_1_run(dir: &Path) -> PathBuf {
     assert!(text.contains("path = \"tiny.csv\""), "{text}");
     std::fs::write(run.join("config.toml"), &text).unwrap();
     let cfg: lrtrain::config::RunConfig = toml::from_str(&text).unwrap();
-    let (_, params) = lrtrain::checkpoint::read_params(&run.join("params.bin")).unwrap();
-    let bytes = lrtrain::checkpoint::encode_params(lrtrain::checkpoint::config_hash(&cfg), &params);
+    let (_, params) = lrtrain::run::checkpoint::read_params(&run.join("params.bin")).unwrap();
+    let bytes =
+        lrtrain::run::checkpoint::encode_params(lrtrain::config::hash::config_hash(&cfg), &params);
     std::fs::write(run.join("params.bin"), bytes).unwrap();
     std::fs::remove_file(run.join("checkpoint.bin")).unwrap();
     run

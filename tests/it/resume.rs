@@ -133,7 +133,7 @@ fn an_unset_checkpoint_every_checkpoints_after_the_last_epoch_and_zero_never_doe
     let cfg = config(tmp.path(), "kind = \"adam\"", "kind = \"constant\"", 3);
     let out = tmp.path().join("default");
     assert!(train(&cfg, &out, &[]).status.success());
-    let c = lrtrain::checkpoint::Checkpoint::read(&out.join("checkpoint.bin")).unwrap();
+    let c = lrtrain::run::checkpoint::Checkpoint::read(&out.join("checkpoint.bin")).unwrap();
     assert_eq!(c.state.epochs_done, 3);
     // The resolved config keeps the default unset.
     let stored = std::fs::read_to_string(out.join("config.toml")).unwrap();

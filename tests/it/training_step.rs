@@ -14,10 +14,10 @@ const BATCH: usize = 151; // odd; 6 full batches and a last one of 94 rows
 
 fn splits() -> Splits {
     let pixels = (0..ROWS * INPUTS)
-        .map(|i| (lrtrain::seed::splitmix64(i as u64) >> 56) as u8)
+        .map(|i| (lrtrain::config::seed::splitmix64(i as u64) >> 56) as u8)
         .collect();
     let labels = (0..ROWS as u64)
-        .map(|i| (lrtrain::seed::splitmix64(i ^ 0xabc) % CLASSES as u64) as u32)
+        .map(|i| (lrtrain::config::seed::splitmix64(i ^ 0xabc) % CLASSES as u64) as u32)
         .collect();
     Splits {
         train: Dataset {

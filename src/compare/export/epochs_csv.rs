@@ -5,8 +5,8 @@
 use anyhow::Result;
 
 use crate::compare::Group;
-use crate::metrics::COLUMNS;
-use crate::output::csv::fields;
+use crate::metric::columns::COLUMNS;
+use crate::run::metrics_csv::fields;
 
 /// The CSV bytes, header first.
 pub fn render(groups: &[Group]) -> Result<Vec<u8>> {

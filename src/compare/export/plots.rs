@@ -7,8 +7,8 @@
 use anyhow::Result;
 
 use crate::compare::Group;
-use crate::output::curves::{PANEL_HEIGHT, WIDTH, epoch_ticks, log_reads_better, rate_steps};
-use crate::output::plot::{Panel, Series, render_svg};
+use crate::report::curves::{PANEL_HEIGHT, WIDTH, epoch_ticks, log_reads_better, rate_steps};
+use crate::report::plot::{Panel, Series, render_svg};
 
 /// Height of a compare panel: room for `entries` legend rows beside it.
 fn height(entries: usize) -> u32 {
@@ -155,7 +155,7 @@ pub fn render(groups: &[Group]) -> Result<Vec<(&'static str, String)>> {
 mod tests {
     use super::*;
     use crate::compare::tests::{group, run};
-    use crate::output::plot::{DISTINCT_STYLES, LineStyle};
+    use crate::report::plot::{DISTINCT_STYLES, LineStyle};
 
     #[test]
     fn each_config_is_one_named_series_per_panel_in_its_own_style() {

@@ -6,13 +6,15 @@
 //! command's choice ([`RANKED`] for rankings and early stopping, every column for `--require`
 //! and `plateau`); the direction of a name is the same everywhere.
 
+pub mod columns;
+
 use std::cmp::Ordering;
 use std::fmt;
 
 use anyhow::Result;
 
 use crate::bail_usage;
-use crate::metrics::{COLUMNS, OPTIONAL_COLUMNS};
+use columns::{COLUMNS, OPTIONAL_COLUMNS};
 
 /// The metrics that rank runs (`compare --metric`, a sweep's `metric`) and that early stopping
 /// monitors: those every run of a task has, in `compare`'s order of preference.

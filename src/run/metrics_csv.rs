@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::format_number;
-use crate::metrics::{COLUMNS, EpochMetrics};
+use crate::metric::columns::COLUMNS;
+use crate::output::format_number;
+use crate::train::EpochMetrics;
 
 pub struct MetricsWriter {
     out: csv::Writer<File>,
     path: PathBuf,
-    /// The columns after `seconds` this run writes (`val_loss_ema`, … ; see `metrics.rs`).
+    /// The columns after `seconds` this run writes (`val_loss_ema`, … ; see `metric/columns.rs`).
     optional: Vec<&'static str>,
 }
 
@@ -47,7 +48,7 @@ impl MetricsWriter {
             text.write_record(fields_with(m, optional))?;
         }
         let bytes = text.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-        super::write_atomic(path, &bytes)?;
+        crate::output::write_atomic(path, &bytes)?;
         let file = std::fs::OpenOptions::new()
             .append(true)
             .open(path)

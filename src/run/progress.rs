@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::metrics::EpochMetrics;
+use crate::train::EpochMetrics;
 
 /// How much a command tells a person while it works (`--quiet`, default, `--verbose`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

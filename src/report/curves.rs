@@ -1,11 +1,11 @@
 //! `curves.svg`: a run's loss, accuracy and learning rate against epoch, drawn once at the end of
-//! the run (also a diverged or interrupted one) by [`plot::render_svg`].
+//! the run (also a diverged or interrupted one) by [`plot::render_svg`]; the run writes the bytes
+//! (`run/mod.rs`). `compare`'s overlays share its sizes, ticks and axis choices.
 
 use anyhow::Result;
 
-use super::RunDir;
 use super::plot::{self, Panel, Series};
-use crate::metrics::EpochMetrics;
+use crate::train::EpochMetrics;
 
 /// Width and height of one panel, in pixels.
 pub const WIDTH: u32 = 900;
@@ -103,11 +103,6 @@ pub fn panels(rows: &[EpochMetrics]) -> Vec<Panel> {
 
 pub fn svg(rows: &[EpochMetrics]) -> Result<String> {
     plot::render_svg(&panels(rows), WIDTH, PANEL_HEIGHT)
-}
-
-/// Writes `curves.svg` into the run directory.
-pub fn write(run_dir: &RunDir, rows: &[EpochMetrics]) -> Result<()> {
-    run_dir.write_atomic("curves.svg", svg(rows)?.as_bytes())
 }
 
 #[cfg(test)]

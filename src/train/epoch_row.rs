@@ -1,44 +1,8 @@
-//! One epoch's numbers: one row of `metrics.csv`.
+//! One epoch's numbers: one row of `metrics.csv` (its column names: `metric/columns.rs`).
 
 use serde::{Deserialize, Serialize};
 
-/// The columns of `metrics.csv`, in order.
-pub const COLUMNS: [&str; 8] = [
-    "epoch",
-    "lr",
-    "loss",
-    "accuracy",
-    "val_loss",
-    "val_accuracy",
-    "grad_norm",
-    "seconds",
-];
-
-/// The columns after `seconds`, each only where it applies, always in this order (SPEC
-/// "Outputs of a run"): `momentum` (the schedule cycles it), `effective_lr` (learning-rate-free
-/// optimizers), `val_loss_ema` and `val_accuracy_ema` (`[train] ema`).
-pub const OPTIONAL_COLUMNS: [&str; 4] = [
-    "momentum",
-    "effective_lr",
-    "val_loss_ema",
-    "val_accuracy_ema",
-];
-
-/// The column after `seconds` (and `momentum`) that runs of learning-rate-free optimizers add.
-pub const EFFECTIVE_LR: &str = "effective_lr";
-
-/// The optional columns of a run, in the SPEC's order.
-pub fn optional_columns(momentum: bool, effective_lr: bool, ema: bool) -> Vec<&'static str> {
-    OPTIONAL_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| match *c {
-            "momentum" => momentum,
-            "effective_lr" => effective_lr,
-            _ => ema,
-        })
-        .collect()
-}
+use crate::metric::columns::EpochValues;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochMetrics {
@@ -88,5 +52,14 @@ impl EpochMetrics {
             "effective_lr" => self.effective_lr,
             _ => None,
         }
+    }
+}
+
+impl EpochValues for EpochMetrics {
+    fn epoch(&self) -> usize {
+        self.epoch
+    }
+    fn get(&self, name: &str) -> Option<f64> {
+        EpochMetrics::get(self, name)
     }
 }

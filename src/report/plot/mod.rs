@@ -1001,7 +1001,7 @@ mod tests {
     }
 
     /// Writes sample charts for a person to look at (convert with `rsvg-convert`):
-    /// `LRTRAIN_PLOT_SAMPLES=/tmp/plots cargo test --lib output::plot -- --ignored`.
+    /// `LRTRAIN_PLOT_SAMPLES=/tmp/plots cargo test --lib report::plot -- --ignored`.
     #[test]
     #[ignore = "writes files for a visual check"]
     fn sample_charts_are_written_for_a_visual_check() {

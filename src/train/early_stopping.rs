@@ -10,36 +10,17 @@
 //! `wait ≥ patience` and the epoch is not the first, training stops after this epoch and, with
 //! restore_best, the best epoch's parameters replace the current ones (Keras restores only when
 //! it stops, and so does this).
+//!
+//! The table's keys are data in the config ([`EarlyStopping`]); this file checks them against the
+//! run ([`EarlyStopping::build`]) and holds the state that follows the epochs ([`EarlyStopper`]).
 
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
 
+use super::EpochMetrics;
+use crate::config::EarlyStopping;
 use crate::config::range::{self, bad};
 use crate::metric::{Direction, Metric, RANKED};
-use crate::metrics::EpochMetrics;
 use crate::schedule::RunShape;
-
-/// `[train] early_stopping`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EarlyStopping {
-    /// A column of metrics.csv: `val_loss` (default), `val_accuracy`, `loss` or `accuracy`.
-    #[serde(default = "default_monitor")]
-    pub monitor: String,
-    /// Epochs without an improvement tolerated before stopping.
-    #[serde(default)]
-    pub patience: usize,
-    /// The least change that counts as an improvement, ≥ 0.
-    #[serde(default)]
-    pub min_delta: f64,
-    /// On stopping, put the best epoch's parameters back (into params.bin).
-    #[serde(default)]
-    pub restore_best: bool,
-}
-
-fn default_monitor() -> String {
-    "val_loss".to_string()
-}
 
 impl EarlyStopping {
     /// Checks the keys against the run (errors name `train.early_stopping.<key>`) and returns the

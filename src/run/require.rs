@@ -6,7 +6,8 @@ use anyhow::Result;
 
 use crate::bail_usage;
 use crate::metric::Metric;
-use crate::metrics::{COLUMNS, EpochMetrics};
+use crate::metric::columns::COLUMNS;
+use crate::train::EpochMetrics;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {

@@ -3,8 +3,7 @@
 
 use anyhow::Result;
 
-use crate::metrics::EpochMetrics;
-pub use crate::train::Observer;
+use super::{EpochMetrics, Observer};
 
 /// Sees nothing and never asks to stop: for training in-process where only the outcome and the
 /// network matter.

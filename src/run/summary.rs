@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::config::RunConfig;
 use crate::metric::Metric;
-use crate::metrics::EpochMetrics;
+use crate::train::EpochMetrics;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,22 +1,33 @@
 //! The epoch/batch loop. Per batch: rate from the schedule → loss and gradient → global norm →
 //! clip → optimizer step. Per epoch: evaluate, let the schedule observe, hand the row on.
+//!
+//! What runs inside the loop has a file here: [`early_stopping`], [`ema`] (the averaged
+//! weights), the row it hands on ([`epoch_row`], one row of metrics.csv), whoever it hands it to
+//! ([`Observer`]; [`observe`] has the library's), and its state at an epoch boundary
+//! ([`state`], what a checkpoint stores).
+
+pub mod early_stopping;
+pub mod ema;
+pub mod epoch_row;
+pub mod observe;
+pub mod state;
 
 use std::time::Instant;
 
 use anyhow::Result;
 use rand::seq::SliceRandom;
 
-use crate::checkpoint::TrainState;
 use crate::config::RunConfig;
+use crate::config::seed;
 use crate::data::{Batch, Dataset, Splits};
-use crate::early_stopping::EarlyStopper;
-use crate::ema::Ema;
-use crate::interrupt;
-use crate::metrics::EpochMetrics;
+use crate::error::interrupt;
 use crate::model::{Network, TaskKind};
 use crate::optim::{self, Optimizer};
 use crate::schedule::{LrSchedule, RunShape};
-use crate::seed;
+use early_stopping::EarlyStopper;
+use ema::Ema;
+pub use epoch_row::EpochMetrics;
+pub use state::TrainState;
 
 /// Rows per forward pass when evaluating: larger than most training batches so the matrix
 /// products run efficiently, small enough that the workspace stays a few MB.

@@ -33,8 +33,8 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::config::{LoadedConfig, RunConfig};
 use crate::error::UsageError;
+use crate::train::TrainState;
 
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
 pub const PARAMS_FILE: &str = "params.bin";
@@ -49,63 +49,10 @@ const CHECKPOINT_MAGIC: &[u8; 8] = b"LRTRCKPT";
 const PARAMS_MAGIC: &[u8; 8] = b"LRTRPARM";
 const HEADER: usize = 8 + 4 + 8;
 
-/// The trainer's whole state at an epoch boundary.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainState {
-    pub epochs_done: u64,
-    /// Global optimizer steps taken.
-    pub step: u64,
-    pub optimizer_steps: u64,
-    pub params: Vec<f32>,
-    pub optimizer_buffers: Vec<Vec<f32>>,
-    pub schedule: Vec<f64>,
-    /// The optimizer's scalar state (`Optimizer::scalar_state`).
-    pub optimizer_scalars: Vec<f64>,
-    /// Early stopping's counters (empty without `[train] early_stopping`).
-    pub early_stopping: Vec<f64>,
-    /// Early stopping's best parameters so far (empty unless `restore_best`).
-    pub best_params: Vec<f32>,
-    /// The EMA of the parameters (empty without `[train] ema`) and its update count.
-    pub ema: Vec<f32>,
-    pub ema_updates: u64,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checkpoint {
     pub config_hash: u64,
     pub state: TrainState,
-}
-
-/// A hash of the resolved config minus what may change between a run and its resumption:
-/// `train.epochs` (a finished run may be extended) and `[output]` (where it is written, how often
-/// it checkpoints). FNV-1a over the TOML text, which serde writes in a fixed order.
-pub fn config_hash(cfg: &RunConfig) -> u64 {
-    let text = toml::to_string(&comparable(cfg)).unwrap_or_default();
-    fnv1a(text.as_bytes())
-}
-
-/// True when a checkpoint.bin or params.bin carrying `hash` was written for `loaded`: by this
-/// lrtrain (the hash of the resolved config, whose paths are absolute, so the same from any
-/// working directory) or, for a run directory of lrtrain 0.1, by that version.
-pub fn belongs_to(hash: u64, loaded: &LoadedConfig) -> bool {
-    hash == config_hash(&loaded.config) || loaded.legacy_hash == Some(hash)
-}
-
-/// The config with the keys that may change on resume blanked out.
-pub fn comparable(cfg: &RunConfig) -> RunConfig {
-    let mut c = cfg.clone();
-    c.train.epochs = 1;
-    c.output = Default::default();
-    c
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
 }
 
 impl Checkpoint {
@@ -449,17 +396,5 @@ mod tests {
         assert!(format!("{err}").contains("format version 9"), "{err}");
         let p = encode_params(1, &[1.0]);
         assert!(Checkpoint::decode(&p).is_err());
-    }
-
-    #[test]
-    fn the_config_hash_ignores_epochs_and_output_only() {
-        let text = "[data]\nkind = \"synthetic_linear\"\n";
-        let a: RunConfig = toml::from_str(text).unwrap();
-        let mut b = a.clone();
-        b.train.epochs = 99;
-        b.output.dir = Some("elsewhere".into());
-        assert_eq!(config_hash(&a), config_hash(&b));
-        b.seed += 1;
-        assert_ne!(config_hash(&a), config_hash(&b));
     }
 }
