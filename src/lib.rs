@@ -31,6 +31,11 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+// The guide's library chapter runs as a doctest, so its example cannot drift from the library.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/library.md")]
+struct LibraryGuide;
+
 pub mod cli;
 pub mod cmd;
 pub mod compare;

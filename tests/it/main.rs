@@ -24,6 +24,7 @@ mod golden_schedules_v2;
 mod horizons;
 mod hostile;
 mod interrupt;
+mod layout;
 mod library;
 mod optimizers;
 mod paths;

@@ -414,7 +414,7 @@ fn every_folder_has_a_layer() {
     }
     assert!(
         missing.is_empty(),
-        "add these to LAYERS in tests/layout.rs (and to docs/architecture.md): {missing:?}"
+        "add these to LAYERS in tests/it/layout.rs (and to docs/architecture.md): {missing:?}"
     );
 }
 
