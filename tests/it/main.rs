@@ -16,6 +16,7 @@ mod docs;
 mod early_stopping;
 mod ema;
 mod export;
+mod expr;
 mod find_lr;
 mod fuzz;
 mod golden_momentum;
