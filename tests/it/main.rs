@@ -31,6 +31,7 @@ mod optimizers;
 mod paths;
 mod predict;
 mod resume;
+mod round_trip;
 mod schedule;
 mod schedule_feedback;
 mod set;
