@@ -586,3 +586,73 @@ fn a_csv_runs_export_carries_the_standardisation_of_its_preprocessing_json_bit_f
     }
     assert_eq!(numeric, 4);
 }
+
+#[test]
+fn the_largest_seed_a_config_file_holds_reads_back_from_a_runs_config_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x");
+    // --seeds 2 from 2^63 − 2: the second run's seed is 2^63 − 1.
+    let o = lrtrain()
+        .args(["compare", "--quiet", "--seeds", "2"])
+        .arg(repo().join("configs/penguins.toml"))
+        .args([
+            "--set",
+            "seed=9223372036854775806",
+            "--set",
+            "train.epochs=1",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let run = out.join("penguins/seed-9223372036854775807");
+    let o = lrtrain()
+        .args(["eval", "--run"])
+        .arg(&run)
+        .arg("--csv")
+        .arg(repo().join("data/penguins/penguins.csv"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+}
+
+#[test]
+fn compare_refuses_seeds_past_the_largest_a_config_file_holds_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x");
+    let o = lrtrain()
+        .args(["compare", "--quiet", "--seeds", "2"])
+        .arg(repo().join("configs/penguins.toml"))
+        .args(["--set", "seed=9223372036854775807", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr_of(&o).ends_with(
+            "penguins.toml: seed 9223372036854775807 + 1 (--seeds 2) is above 9223372036854775807, the largest seed a config file holds\n"
+        ),
+        "{}",
+        stderr_of(&o)
+    );
+    assert!(!out.join("penguins").exists(), "nothing was trained");
+}
+
+#[test]
+fn train_refuses_a_seed_past_the_largest_a_config_file_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = lrtrain()
+        .args(["train", "--seed", "9223372036854775808", "--config"])
+        .arg(repo().join("configs/penguins.toml"))
+        .arg("--out")
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr_of(&o);
+    assert!(
+        err.contains("--seed") && err.contains("9223372036854775807") && err.lines().count() == 1,
+        "{err}"
+    );
+}
