@@ -165,10 +165,12 @@ fn completable(prefix: &str) -> bool {
         return false;
     }
     let close = ")".repeat(depth as usize);
-    ["", "1", " 1", "(1)", "1,1", ",1"].iter().any(|tail| {
-        infix_calls(&format!("{prefix}{tail}{close}"))
-            .is_ok_and(|text| Compiled::parse(&text).is_ok())
-    })
+    ["", "1", " 1", "(1)", "(1,1)", "1,1", ",1"]
+        .iter()
+        .any(|tail| {
+            infix_calls(&format!("{prefix}{tail}{close}"))
+                .is_ok_and(|text| Compiled::parse(&text).is_ok())
+        })
 }
 
 /// The names exmex reads as functions: its operators spelled as words (`min`, `log10`),
@@ -301,6 +303,18 @@ fn call(
             Err((
                 at,
                 format!("{name} takes {n} argument{plural}, found {given}"),
+            ))
+        }
+        Some(n) if inner.iter().any(|a| a.text.trim().is_empty()) => {
+            let empty = inner
+                .iter()
+                .position(|a| a.text.trim().is_empty())
+                .unwrap_or(0);
+            // Where the empty argument ends: the comma after it, or the `)`.
+            let at = inner.get(empty + 1).map_or(close, |a| a.comma);
+            Err((
+                at,
+                format!("{name}: argument {} of {n} is empty", empty + 1),
             ))
         }
         Some(1) => {
@@ -491,6 +505,27 @@ mod tests {
         let e = error("kind = \"expr\"\nexpr = \"(1, t)\"", 0.1);
         assert!(
             e.contains("at character 3: a comma outside the arguments"),
+            "{e}"
+        );
+        // A syntax error inside nested calls is placed where it is, not at the call's name.
+        let e = error(
+            "kind = \"expr\"\nexpr = \"lr0 * min(1, max(0.1, 1 - t / 10)\"",
+            0.1,
+        );
+        assert!(e.contains("at character 34: parentheses mismatch"), "{e}");
+        let e = error(
+            "kind = \"expr\"\nexpr = \"lr0 * min(1, max(0.1, 1 - t / ))\"",
+            0.1,
+        );
+        assert!(e.contains("at character 31: "), "{e}");
+        let e = error("kind = \"expr\"\nexpr = \"min(, 1)\"", 0.1);
+        assert!(
+            e.ends_with("at character 5: min: argument 1 of 2 is empty"),
+            "{e}"
+        );
+        let e = error("kind = \"expr\"\nexpr = \"max(t,)\"", 0.1);
+        assert!(
+            e.ends_with("at character 7: max: argument 2 of 2 is empty"),
             "{e}"
         );
         let e = error("kind = \"expr\"\nexpr = \"min(1, 2), 3\"", 0.1);
