@@ -136,8 +136,8 @@ pub struct TrainArgs {
     /// Run directory (default: output.dir, else runs/{config file stem}).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Override the config's seed.
-    #[arg(long, value_name = "N")]
+    /// Override the config's seed (at most 2^63 − 1, the largest a config file holds).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=crate::config::MAX_SEED))]
     pub seed: Option<u64>,
     /// Override train.epochs.
     #[arg(long, value_name = "N")]

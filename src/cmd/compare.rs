@@ -232,11 +232,13 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
             loaded.config.seed
         };
         for k in 0..args.seeds {
-            let Some(seed) = base.checked_add(k) else {
+            // Each run's config.toml records its seed, so it must fit in a config file.
+            let Some(seed) = base.checked_add(k).filter(|&s| s <= config::MAX_SEED) else {
                 bail_usage!(
-                    "{}: seed {base} + {k} (--seeds {}) does not fit in 64 bits",
+                    "{}: seed {base} + {k} (--seeds {}) is above {}, the largest seed a config file holds",
                     path.display(),
-                    args.seeds
+                    args.seeds,
+                    config::MAX_SEED
                 );
             };
             let mut loaded = loaded.clone();

@@ -35,6 +35,9 @@ pub use set::{Applied, Override};
 const MAX_EPOCHS: usize = 10_000_000;
 const MAX_BATCH: usize = 1 << 24;
 const MAX_THREADS: usize = 1024;
+/// The largest seed a config file holds: TOML integers are 64-bit signed, so a run's
+/// config.toml with a larger `seed` could not be read back.
+pub const MAX_SEED: u64 = i64::MAX as u64;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

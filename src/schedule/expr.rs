@@ -4,6 +4,11 @@
 //! `exp ln log10 sqrt cos sin min max floor ceil abs` and the constant `pi`. PyTorch `LambdaLR`
 //! gives a factor: `expr = "lr0 * …"` is its equivalent.
 //!
+//! Calls nest: any function may take any expression as an argument, other calls included
+//! (`lr0 * min(1, max(0.1, 1 - t / 10))`, a clamp). exmex's own reading of `f(a, b)` breaks
+//! on nested calls, so the two-argument calls are rewritten into its infix form first
+//! ([`infix_calls`]).
+//!
 //! Parsed once by the `exmex` crate (MIT OR Apache-2.0) when the schedule is built, then
 //! evaluated for every t of the run into a table, so that a non-finite or negative value is an
 //! error naming the first t where it occurs, and the per-step rate is a lookup (no allocation:
@@ -160,9 +165,172 @@ fn completable(prefix: &str) -> bool {
         return false;
     }
     let close = ")".repeat(depth as usize);
-    ["", "1", " 1", "(1)", "1,1", ",1"]
+    ["", "1", " 1", "(1)", "(1,1)", "1,1", ",1"]
         .iter()
-        .any(|tail| Compiled::parse(&format!("{prefix}{tail}{close}")).is_ok())
+        .any(|tail| {
+            infix_calls(&format!("{prefix}{tail}{close}"))
+                .is_ok_and(|text| Compiled::parse(&text).is_ok())
+        })
+}
+
+/// The names exmex reads as functions: its operators spelled as words (`min`, `log10`),
+/// with their argument count (2 for `min`, `max`, `atan2`; 1 for the others).
+fn functions() -> Vec<(&'static str, usize)> {
+    Ops::make()
+        .iter()
+        .filter(|op| op.constant().is_none())
+        .filter(|op| op.repr().chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .map(|op| (op.repr(), if op.has_bin() { 2 } else { 1 }))
+        .collect()
+}
+
+/// The text handed to exmex: every two-argument call `f(a, b)` written as `((a)f(b))`.
+///
+/// exmex reads `f(a, b)` by moving `f` to the comma, with one flag and one parenthesis count
+/// for the whole expression, so a call inside the arguments of another one (a clamp,
+/// `min(1, max(0.1, 1 - t / 10))`) lost its parentheses: "parentheses mismatch". The infix form
+/// `((a)f(b))` is exmex's own reading of a call and parses at any depth, so every call is
+/// rewritten here, innermost first, and no comma reaches exmex. Text with unbalanced
+/// parentheses is returned as written, for exmex to report. Errors: the 1-based character of
+/// a comma outside any call, or of a call's argument count that does not fit its function.
+fn infix_calls(text: &str) -> std::result::Result<String, (usize, String)> {
+    let mut depth = 0i64;
+    for c in text.chars() {
+        depth += match c {
+            '(' => 1,
+            ')' => -1,
+            _ => 0,
+        };
+        if depth < 0 {
+            return Ok(text.to_string());
+        }
+    }
+    if depth != 0 {
+        return Ok(text.to_string());
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let functions = functions();
+    let mut at = 0;
+    let args = arguments(&chars, &mut at, &functions)?;
+    match args.as_slice() {
+        [only] => Ok(only.text.clone()),
+        [_, second, ..] => Err((second.comma, NO_CALL.into())),
+        [] => unreachable!("arguments returns at least one"),
+    }
+}
+
+const NO_CALL: &str = "a comma outside the arguments of min, max or another two-argument function";
+
+/// One argument of a call, rewritten.
+struct Argument {
+    text: String,
+    /// The 1-based character of the comma before it (0 for the first).
+    comma: usize,
+}
+
+/// The arguments from `chars[*at]` up to the `)` that closes this level (not consumed) or the
+/// end, split at this level's commas, each with its calls rewritten.
+fn arguments(
+    chars: &[char],
+    at: &mut usize,
+    functions: &[(&str, usize)],
+) -> std::result::Result<Vec<Argument>, (usize, String)> {
+    let mut args = vec![Argument {
+        text: String::new(),
+        comma: 0,
+    }];
+    while let Some(&c) = chars.get(*at) {
+        match c {
+            ')' => break,
+            ',' => {
+                *at += 1;
+                args.push(Argument {
+                    text: String::new(),
+                    comma: *at,
+                });
+            }
+            '(' => {
+                *at += 1;
+                let inner = arguments(chars, at, functions)?;
+                // The parentheses balance, so this is the `)` closing the group.
+                *at += 1;
+                let close = *at;
+                let text = &mut args.last_mut().expect("at least one argument").text;
+                call(text, inner, close, functions)?;
+            }
+            _ => {
+                args.last_mut().expect("at least one argument").text.push(c);
+                *at += 1;
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// Appends the parenthesised group `inner` (closed at character `close`) to `text`, which ends
+/// with the function's name when the group is a call's arguments.
+fn call(
+    text: &mut String,
+    inner: Vec<Argument>,
+    close: usize,
+    functions: &[(&str, usize)],
+) -> std::result::Result<(), (usize, String)> {
+    let head = text.trim_end();
+    let name_len = head
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .map(char::len_utf8)
+        .sum::<usize>();
+    let name = &head[head.len() - name_len..];
+    let arity = functions.iter().find(|(f, _)| *f == name).map(|&(_, n)| n);
+    let given = if inner.len() == 1 && inner[0].text.trim().is_empty() {
+        0
+    } else {
+        inner.len()
+    };
+    match arity {
+        None if inner.len() > 1 => Err((inner[1].comma, NO_CALL.into())),
+        None => {
+            text.push('(');
+            text.push_str(&inner[0].text);
+            text.push(')');
+            Ok(())
+        }
+        Some(n) if given != n => {
+            let plural = if n == 1 { "" } else { "s" };
+            let at = inner.get(n).map_or(close, |a| a.comma);
+            Err((
+                at,
+                format!("{name} takes {n} argument{plural}, found {given}"),
+            ))
+        }
+        Some(n) if inner.iter().any(|a| a.text.trim().is_empty()) => {
+            let empty = inner
+                .iter()
+                .position(|a| a.text.trim().is_empty())
+                .unwrap_or(0);
+            // Where the empty argument ends: the comma after it, or the `)`.
+            let at = inner.get(empty + 1).map_or(close, |a| a.comma);
+            Err((
+                at,
+                format!("{name}: argument {} of {n} is empty", empty + 1),
+            ))
+        }
+        Some(1) => {
+            text.push('(');
+            text.push_str(&inner[0].text);
+            text.push(')');
+            Ok(())
+        }
+        Some(_) => {
+            let name = name.to_string();
+            let keep = head.len() - name_len;
+            text.truncate(keep);
+            text.push_str(&format!("(({}){name}({}))", inner[0].text, inner[1].text));
+            Ok(())
+        }
+    }
 }
 
 impl Kind for Expr {
@@ -174,7 +342,13 @@ impl Kind for Expr {
                 "expected an expression of t, found an empty string".into(),
             ));
         }
-        let compiled = Compiled::parse(text).map_err(|e| {
+        let infix = infix_calls(text).map_err(|(col, why)| {
+            bad(
+                cx,
+                format!("cannot parse \"{text}\" at character {col}: {why}"),
+            )
+        })?;
+        let compiled = Compiled::parse(&infix).map_err(|e| {
             let col = error_column(text);
             bad(
                 cx,
@@ -287,6 +461,76 @@ mod tests {
         let e = error("kind = \"expr\"\nexpr = \"lr0 * gamma ^ t\"", 0.1);
         assert!(
             e.starts_with("schedule.expr: unknown name \"gamma\" at character 7"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn calls_nest_in_every_argument_to_any_depth() {
+        // SHAPE: 10 epochs of 100 steps; the clamp of issue 21 and its mirror image.
+        let clamp = |t: f64| 0.5 * 1f64.min(0.1f64.max(1.0 - t / 10.0));
+        for expr in [
+            "lr0 * min(1, max(0.1, 1 - t / 10))",
+            "lr0 * min(max(1 - t / 10, 0.1), 1)",
+            "lr0*min (max( 0.1 ,1-t/10) , 1)",
+        ] {
+            let s = sched(&format!("kind = \"expr\"\nexpr = \"{expr}\""), 0.5);
+            assert_table(&s, &[(0, clamp(0.0)), (5, clamp(5.0)), (20, clamp(20.0))]);
+        }
+        let s = sched(
+            "kind = \"expr\"\nexpr = \"max(min(max(0, min(1, 2)), sqrt(min(4, max(9, 16)))), abs(min(-1, max(-2, -3))))\"",
+            1.0,
+        );
+        // max(min(1, sqrt(4)), abs(-2))
+        assert_table(&s, &[(0, 2.0)]);
+    }
+
+    #[test]
+    fn a_call_with_the_wrong_number_of_arguments_names_the_character() {
+        let e = error("kind = \"expr\"\nexpr = \"min(1, 2, 3)\"", 0.1);
+        assert_eq!(
+            e,
+            "schedule.expr: cannot parse \"min(1, 2, 3)\" at character 9: min takes 2 arguments, found 3"
+        );
+        let e = error("kind = \"expr\"\nexpr = \"lr0 * max(t)\"", 0.1);
+        assert!(
+            e.ends_with("at character 12: max takes 2 arguments, found 1"),
+            "{e}"
+        );
+        let e = error("kind = \"expr\"\nexpr = \"sqrt(1, t)\"", 0.1);
+        assert!(
+            e.ends_with("at character 7: sqrt takes 1 argument, found 2"),
+            "{e}"
+        );
+        let e = error("kind = \"expr\"\nexpr = \"(1, t)\"", 0.1);
+        assert!(
+            e.contains("at character 3: a comma outside the arguments"),
+            "{e}"
+        );
+        // A syntax error inside nested calls is placed where it is, not at the call's name.
+        let e = error(
+            "kind = \"expr\"\nexpr = \"lr0 * min(1, max(0.1, 1 - t / 10)\"",
+            0.1,
+        );
+        assert!(e.contains("at character 34: parentheses mismatch"), "{e}");
+        let e = error(
+            "kind = \"expr\"\nexpr = \"lr0 * min(1, max(0.1, 1 - t / ))\"",
+            0.1,
+        );
+        assert!(e.contains("at character 31: "), "{e}");
+        let e = error("kind = \"expr\"\nexpr = \"min(, 1)\"", 0.1);
+        assert!(
+            e.ends_with("at character 5: min: argument 1 of 2 is empty"),
+            "{e}"
+        );
+        let e = error("kind = \"expr\"\nexpr = \"max(t,)\"", 0.1);
+        assert!(
+            e.ends_with("at character 7: max: argument 2 of 2 is empty"),
+            "{e}"
+        );
+        let e = error("kind = \"expr\"\nexpr = \"min(1, 2), 3\"", 0.1);
+        assert!(
+            e.contains("at character 10: a comma outside the arguments"),
             "{e}"
         );
     }
