@@ -95,6 +95,9 @@ pub struct PredictArgs {
     /// Replace an existing --out file.
     #[arg(long, requires = "out")]
     pub force: bool,
+    /// Predict with the averaged weights of `[train] ema` (params_ema.bin) instead of the raw ones.
+    #[arg(long)]
+    pub ema: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -116,6 +119,9 @@ pub struct ExportArgs {
     /// Replace an existing --out file.
     #[arg(long)]
     pub force: bool,
+    /// Export the averaged weights of `[train] ema` (params_ema.bin) instead of the raw ones.
+    #[arg(long)]
+    pub ema: bool,
 }
 
 /// Where a config comes from and how it is overridden on the command line.

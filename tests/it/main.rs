@@ -17,6 +17,7 @@ mod early_stopping;
 mod ema;
 mod export;
 mod find_lr;
+mod flags;
 mod fuzz;
 mod golden_momentum;
 mod golden_schedules;
