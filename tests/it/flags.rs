@@ -391,3 +391,116 @@ fn predict_on_a_synthetic_run_says_what_it_reads_instead_of_pointing_in_a_circle
         );
     }
 }
+
+#[test]
+fn require_on_a_column_the_run_never_fills_is_refused_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(
+        dir.path(),
+        "s.toml",
+        "seed = 3\nthreads = 1\n\n[data]\nkind = \"synthetic_linear\"\nsamples = 60\n\n[model]\nkind = \"linear\"\n\n[optimizer]\nkind = \"sgd\"\nlr = 0.001\n\n[train]\nepochs = 3\nbatch_size = 8\n",
+    );
+    for (bar, why) in [
+        (
+            "val_accuracy>=0.5",
+            "the run is a regression, which has no accuracy",
+        ),
+        (
+            "accuracy>=0.5",
+            "the run is a regression, which has no accuracy",
+        ),
+        ("val_loss<=1", "the run has no validation set"),
+        ("val_loss_ema<=1", "the run has no validation set"),
+        ("effective_lr>0", "the optimizer is not learning-rate-free"),
+    ] {
+        let out = dir.path().join("r");
+        let err = refused(&[
+            os("train"),
+            os("--quiet"),
+            os("--config"),
+            cfg.as_os_str(),
+            os("--out"),
+            out.as_os_str(),
+            os("--require"),
+            os(bar),
+        ]);
+        assert!(err.contains(&format!("--require {bar}: {why}")), "{err}");
+        assert!(!out.exists(), "{bar}: nothing is trained");
+    }
+    // compare and sweep check every config the same way before anything trains.
+    let out = dir.path().join("cmp");
+    let err = refused(&[
+        os("compare"),
+        cfg.as_os_str(),
+        os("--quiet"),
+        os("--out"),
+        out.as_os_str(),
+        os("--require"),
+        os("val_accuracy>=0.5"),
+    ]);
+    assert!(
+        err.contains("s.toml: --require val_accuracy>=0.5: the run is a regression"),
+        "{err}"
+    );
+    assert!(!out.join("s").exists(), "nothing is trained");
+    let sweep = write_config(
+        dir.path(),
+        "sw.toml",
+        "base = \"s.toml\"\nseeds = 1\nmetric = \"loss\"\n\n[grid]\n\"optimizer.lr\" = [0.001, 0.002]\n",
+    );
+    let out = dir.path().join("sw");
+    let err = refused(&[
+        os("sweep"),
+        sweep.as_os_str(),
+        os("--quiet"),
+        os("--out"),
+        out.as_os_str(),
+        os("--require"),
+        os("accuracy>=0.5"),
+    ]);
+    assert!(
+        err.contains("--require accuracy>=0.5: the run is a regression"),
+        "{err}"
+    );
+    // The same run with a bar it can meet trains.
+    let out = dir.path().join("ok");
+    ok(&[
+        os("train"),
+        os("--quiet"),
+        os("--config"),
+        cfg.as_os_str(),
+        os("--out"),
+        out.as_os_str(),
+        os("--require"),
+        os("loss<=1000"),
+    ]);
+}
+
+#[test]
+fn require_reads_the_ema_columns_of_a_run_with_ema() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(
+        dir.path(),
+        "s.toml",
+        "seed = 3\nthreads = 1\n\n[data]\nkind = \"synthetic_linear\"\nsamples = 60\nvalidation_split = 0.2\n\n[model]\nkind = \"linear\"\n\n[optimizer]\nkind = \"sgd\"\nlr = 0.001\n\n[train]\nepochs = 3\nbatch_size = 8\nema = 0.9\n",
+    );
+    let train = |bar: &str, out: &str| {
+        lrtrain()
+            .args(["train", "--quiet", "--config"])
+            .arg(&cfg)
+            .arg("--out")
+            .arg(dir.path().join(out))
+            .args(["--require", bar])
+            .output()
+            .unwrap()
+    };
+    let met = train("val_loss_ema<=1e9", "met");
+    assert!(met.status.success(), "{}", stderr_of(&met));
+    let missed = train("val_loss_ema<=0", "missed");
+    assert_eq!(missed.status.code(), Some(4), "{}", stderr_of(&missed));
+    assert!(
+        stderr_of(&missed).contains("val_loss_ema<=0 missed: final val_loss_ema = "),
+        "{}",
+        stderr_of(&missed)
+    );
+}
