@@ -504,3 +504,75 @@ fn require_reads_the_ema_columns_of_a_run_with_ema() {
         stderr_of(&missed)
     );
 }
+
+#[test]
+fn sweep_list_and_slurm_refuse_the_flags_they_would_ignore() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        "s.toml",
+        "seed = 3\nthreads = 1\n\n[data]\nkind = \"synthetic_linear\"\nsamples = 60\n\n[model]\nkind = \"linear\"\n\n[optimizer]\nkind = \"sgd\"\nlr = 0.001\n\n[train]\nepochs = 2\nbatch_size = 8\n",
+    );
+    let sweep = write_config(
+        dir.path(),
+        "sw.toml",
+        "base = \"s.toml\"\nseeds = 1\nmetric = \"loss\"\n\n[grid]\n\"optimizer.lr\" = [0.001, 0.002]\n",
+    );
+    let script = dir.path().join("x.sh");
+    // --list once printed every trial whatever --shard, --format or --require said; --slurm
+    // wrote the same script whatever --shard, --jobs, --format, --test or --require said.
+    for (mode, extra) in [
+        (vec!["--list"], vec!["--shard", "0/2"]),
+        (vec!["--list"], vec!["--format", "json"]),
+        (vec!["--list"], vec!["--require", "loss<1"]),
+        (vec!["--list"], vec!["--jobs", "2"]),
+        (vec!["--list"], vec!["--test", "wilcoxon"]),
+        (
+            vec!["--slurm", script.to_str().unwrap()],
+            vec!["--shard", "0/2"],
+        ),
+        (
+            vec!["--slurm", script.to_str().unwrap()],
+            vec!["--jobs", "2"],
+        ),
+        (
+            vec!["--slurm", script.to_str().unwrap()],
+            vec!["--format", "json"],
+        ),
+        (
+            vec!["--slurm", script.to_str().unwrap()],
+            vec!["--test", "wilcoxon"],
+        ),
+        (
+            vec!["--slurm", script.to_str().unwrap()],
+            vec!["--require", "loss<1"],
+        ),
+    ] {
+        let o = lrtrain()
+            .arg("sweep")
+            .arg(&sweep)
+            .args(["--out"])
+            .arg(dir.path().join("out"))
+            .args(&mode)
+            .args(&extra)
+            .output()
+            .unwrap();
+        let err = stderr_of(&o);
+        assert_eq!(o.status.code(), Some(2), "{mode:?} {extra:?}: {err}");
+        assert!(
+            err.contains("cannot be used with") && err.contains(mode[0]) && err.contains(extra[0]),
+            "{err}"
+        );
+        assert!(
+            !script.exists() && !dir.path().join("out").exists(),
+            "{mode:?} {extra:?}"
+        );
+    }
+    let o = lrtrain()
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--list")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+}
