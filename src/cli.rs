@@ -95,6 +95,9 @@ pub struct PredictArgs {
     /// Replace an existing --out file.
     #[arg(long, requires = "out")]
     pub force: bool,
+    /// Predict with the averaged weights of `[train] ema` (params_ema.bin) instead of the raw ones.
+    #[arg(long)]
+    pub ema: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -116,6 +119,9 @@ pub struct ExportArgs {
     /// Replace an existing --out file.
     #[arg(long)]
     pub force: bool,
+    /// Export the averaged weights of `[train] ema` (params_ema.bin) instead of the raw ones.
+    #[arg(long)]
+    pub ema: bool,
 }
 
 /// Where a config comes from and how it is overridden on the command line.
@@ -253,8 +259,9 @@ pub struct SweepArgs {
     /// Run only the trials whose index mod N is I (0 ≤ I < N).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Print the trials as CSV (index,name,overrides) and train nothing.
-    #[arg(long)]
+    /// Print every trial as CSV (index,name,overrides) and train nothing (so the flags that
+    /// shape training or its table are refused beside it).
+    #[arg(long, conflicts_with_all = ["shard", "format", "require", "slurm", "jobs", "force", "test"])]
     pub list: bool,
     /// How the table is printed on stdout.
     #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
@@ -274,8 +281,10 @@ pub struct SweepArgs {
     /// The paired test behind p_value: t (paired t-test) or wilcoxon (exact signed-rank).
     #[arg(long, value_enum, default_value_t = PairedTest::T)]
     pub test: PairedTest,
-    /// Write a Slurm batch script for a job array running the shards, instead of training.
-    #[arg(long, value_name = "FILE.sh")]
+    /// Write a Slurm batch script for a job array running the shards, instead of training (its
+    /// tasks choose --shard and --jobs; the merged table is printed by a later plain run, so
+    /// --format, --require and --test are refused beside it).
+    #[arg(long, value_name = "FILE.sh", conflicts_with_all = ["shard", "format", "require", "jobs", "test"])]
     pub slurm: Option<PathBuf>,
     /// Array tasks of the --slurm script (default: one per trial, at most 64).
     #[arg(long, value_name = "N", requires = "slurm")]

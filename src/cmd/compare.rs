@@ -222,6 +222,12 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
             }
         }
         check(&loaded, args.metric.as_deref(), args.quiet)?;
+        for text in &args.require {
+            let r = Requirement::parse(text)?;
+            if let Some(why) = super::train::unmeasurable(&loaded, &r)? {
+                bail_usage!("{}: --require {r}: {why}", path.display());
+            }
+        }
         let threads = match loaded.config.threads {
             0 => 1,
             t => t,

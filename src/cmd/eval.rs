@@ -3,33 +3,39 @@
 //! would be) on its validation set, or on IDX (`--images/--labels`) or CSV
 //! (`--csv [--target] [--no-header]`) data. Prints one line on stdout:
 //! `loss=0.1234,accuracy=0.9565,rows=2000` (no accuracy for regression). CSV runs apply the
-//! preprocessing fitted in training (class names, levels, standardisation).
-
-use std::path::Path;
+//! preprocessing fitted in training (class names, levels, standardisation). `--ema` evaluates the
+//! averaged weights of `[train] ema` instead, on every kind of run.
+//!
+//! Every flag applies to every kind of run or is refused naming it: `--images/--labels` need an
+//! IDX run; `--csv` a CSV run or a synthetic one (whose inputs are then the file's columns but
+//! `--target`); `--no-header` a run trained without a header (columns are matched by name).
 
 use anyhow::Result;
 
 use crate::bail_usage;
 use crate::cli::EvalArgs;
-use crate::config::{self, LoadedConfig, RunConfig};
+use crate::config::{self, RunConfig};
 use crate::data::tabular::MissingPolicy;
 use crate::data::{self, Batch, CsvSource, DataConfig, DataSource, Dataset, IdxSource};
 use crate::error::UsageError;
 use crate::model::{Network, TaskKind};
-use crate::run::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE};
-use crate::run::trained::{CHUNK, Trained, load_params, outputs_for};
+use crate::run::trained::{CHUNK, Trained, Weights, load_weights, outputs_for};
 
 pub fn run(args: &EvalArgs) -> Result<()> {
     let loaded = config::load_run(&args.run, &[])?;
     let cfg = &loaded.config;
-    if matches!(cfg.data.source, DataSource::Csv(_)) {
-        return run_tabular(args);
+    let weights = Weights::from_flag(args.ema);
+    match &cfg.data.source {
+        DataSource::Csv(_) => return run_tabular(args, weights),
+        DataSource::Idx(_) if args.csv.is_some() => bail_usage!(
+            "--csv: the run was trained on IDX images (scaled by 1/255); expected --images and --labels"
+        ),
+        DataSource::SyntheticLinear(_) if args.images.is_some() => bail_usage!(
+            "--images: the run was trained on synthetic_linear data (real-valued targets); expected --csv FILE --target COLUMN"
+        ),
+        _ => {}
     }
-    let params = if args.ema {
-        load_ema_params(&args.run, &loaded)?
-    } else {
-        load_params(&args.run, &loaded)?
-    };
+    let params = load_weights(&args.run, &loaded, weights)?;
     let data = eval_data(args, cfg).map_err(|e| loaded.usage(e))?;
     let task = cfg.model.task();
     let outputs = outputs_for(cfg, data.cols, params.len())?;
@@ -76,18 +82,29 @@ fn score(net: &mut Network, data: &Dataset, task: TaskKind) -> String {
 }
 
 /// A CSV run: its validation set, or `--csv` encoded with the preprocessing fitted in training.
-fn run_tabular(args: &EvalArgs) -> Result<()> {
+fn run_tabular(args: &EvalArgs, weights: Weights) -> Result<()> {
     if args.images.is_some() {
         bail_usage!("--images: the run was trained on CSV data; expected --csv");
     }
-    let t = Trained::open(&args.run)?;
+    let t = Trained::open_weights(&args.run, weights)?;
     let p = t
         .preprocessing
         .as_ref()
         .expect("a CSV run has its preprocessing");
+    if args.no_header && p.header {
+        bail_usage!(
+            "--no-header: the run was trained on a file with a header, and its columns are found by name; expected a file with the same header"
+        );
+    }
     let data = match &args.csv {
         Some(path) => {
             let target = args.target.as_deref().unwrap_or(&p.target);
+            if target != p.target && p.columns.iter().any(|c| c.name == target) {
+                bail_usage!(
+                    "--target {target}: is one of the run's feature columns; expected the column to score against (the run's target is {:?})",
+                    p.target
+                );
+            }
             let usage = |e: anyhow::Error| {
                 anyhow::Error::new(UsageError(format!("{}: {e:#}", path.display())))
             };
@@ -129,40 +146,6 @@ fn run_tabular(args: &EvalArgs) -> Result<()> {
     Ok(())
 }
 
-/// The averaged parameters of `[train] ema` (`--ema`): params_ema.bin, else the checkpoint's
-/// average; a run without `[train] ema` is refused with a line saying so.
-fn load_ema_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
-    let cfg = &loaded.config;
-    if cfg.train.ema.is_none() {
-        bail_usage!(
-            "{}: --ema: the run has no averaged weights (its config has no train.ema)",
-            dir.display()
-        );
-    }
-    let (hash, params, file) = if dir.join(PARAMS_EMA_FILE).exists() {
-        let file = dir.join(PARAMS_EMA_FILE);
-        let (hash, params) = checkpoint::read_params(&file)?;
-        (hash, params, file)
-    } else if dir.join(CHECKPOINT_FILE).exists() {
-        let file = dir.join(CHECKPOINT_FILE);
-        let c = Checkpoint::read(&file)?;
-        (c.config_hash, c.state.ema, file)
-    } else {
-        bail_usage!(
-            "{}: no {PARAMS_EMA_FILE} or {CHECKPOINT_FILE} (the run has not finished an epoch)",
-            dir.display()
-        );
-    };
-    if !config::hash::belongs_to(hash, loaded) {
-        bail_usage!(
-            "{}: belongs to another config than {} (was config.toml edited?)",
-            file.display(),
-            dir.join("config.toml").display()
-        );
-    }
-    Ok(params)
-}
-
 /// The set to evaluate on: the command line's files, else the run's validation set.
 fn eval_data(args: &EvalArgs, cfg: &RunConfig) -> Result<Dataset> {
     let task = cfg.model.task();
@@ -182,9 +165,12 @@ fn eval_data(args: &EvalArgs, cfg: &RunConfig) -> Result<Dataset> {
         DataSource::Csv(CsvSource::new(path.clone(), target, !args.no_header))
     } else {
         let splits = data::load(&cfg.data, task, cfg.seed)?;
+        let pass = match cfg.data.source {
+            DataSource::Idx(_) => "--images and --labels",
+            _ => "--csv FILE --target COLUMN",
+        };
         return splits.validation.ok_or_else(|| {
-            UsageError("the run has no validation set; pass --images and --labels, or --csv".into())
-                .into()
+            UsageError(format!("the run has no validation set; pass {pass}")).into()
         });
     };
     let given = DataConfig {

@@ -4,7 +4,8 @@
 //! `{2l}.weight` with shape `[out, in]` (PyTorch's `Linear.weight`, the transpose of lrtrain's
 //! `(in, out)` storage) and `{2l}.bias` `[out]`, all f32. The header metadata key `lrtrain` holds
 //! the preprocessing as a JSON string (SPEC "`lrtrain predict` and `lrtrain export`"):
-//! `{task, inputs, mean, std, categorical, classes, scale, activation}`.
+//! `{task, inputs, mean, std, categorical, classes, scale, activation}`. `--ema` exports the
+//! averaged weights of `[train] ema` (params_ema.bin) instead of the raw ones.
 
 use std::collections::HashMap;
 
@@ -17,10 +18,10 @@ use crate::cli::ExportArgs;
 use crate::data::DataSource;
 use crate::data::tabular::task_str;
 use crate::model::{Activation, ModelConfig};
-use crate::run::trained::Trained;
+use crate::run::trained::{Trained, Weights};
 
 pub fn run(args: &ExportArgs) -> Result<()> {
-    let t = Trained::open(&args.run)?;
+    let t = Trained::open_weights(&args.run, Weights::from_flag(args.ema))?;
     if args.out.exists() && !args.force {
         bail_usage!(
             "{}: exists; expected a new file (or --force to replace it)",

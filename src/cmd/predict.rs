@@ -1,5 +1,6 @@
-//! `lrtrain predict --run DIR (--csv F | --images F) [--out FILE.csv] [--proba]`: a finished
-//! run's predictions as CSV, one row per input row in order.
+//! `lrtrain predict --run DIR (--csv F | --images F) [--out FILE.csv] [--proba] [--ema]`: a
+//! finished run's predictions as CSV, one row per input row in order (`--ema`: with the averaged
+//! weights of `[train] ema`).
 //!
 //! Columns: `prediction` (the class name, or the regression value), then with `--proba`
 //! `p_<class>` per class (softmax of the logits, in the order of `summary.json`'s `classes`).
@@ -18,7 +19,7 @@ use crate::cli::PredictArgs;
 use crate::data::{DataSource, Dataset, Features, Labels, csv, idx};
 use crate::error::UsageError;
 use crate::model::TaskKind;
-use crate::run::trained::{CHUNK, Trained};
+use crate::run::trained::{CHUNK, Trained, Weights};
 
 /// What to predict on: the encoded inputs and which rows have no prediction.
 struct Inputs {
@@ -27,7 +28,7 @@ struct Inputs {
 }
 
 pub fn run(args: &PredictArgs) -> Result<()> {
-    let t = Trained::open(&args.run)?;
+    let t = Trained::open_weights(&args.run, Weights::from_flag(args.ema))?;
     if let Some(out) = &args.out
         && out.exists()
         && !args.force
@@ -123,6 +124,16 @@ fn inputs(args: &PredictArgs, t: &Trained) -> Result<Inputs> {
                     features: Features::Bytes(img.pixels),
                 },
             })
+        }
+        (_, _, None) if matches!(t.config.data.source, DataSource::SyntheticLinear(_)) => {
+            bail_usage!(
+                "{}: the run was trained on synthetic_linear data, whose inputs have no column names; predict reads CSV runs (--csv) and IDX runs (--images); `lrtrain eval --run DIR --csv F --target COLUMN` scores such a run on a CSV",
+                if args.csv.is_some() {
+                    "--csv"
+                } else {
+                    "--images"
+                }
+            )
         }
         (Some(_), _, None) => bail_usage!(
             "--csv: the run was not trained on CSV data; expected --images for an IDX run"

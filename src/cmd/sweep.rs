@@ -75,6 +75,11 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     let configs = plan.validate()?;
     for loaded in &configs {
         check(loaded, Some(&plan.metric), args.quiet)?;
+        for r in &requirements {
+            if let Some(why) = super::train::unmeasurable(loaded, r)? {
+                bail_usage!("{}: --require {r}: {why}", loaded.path.display());
+            }
+        }
     }
     // An axis over the data or the model's task would rank runs that are not comparable.
     compare::comparable::check(

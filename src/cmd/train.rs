@@ -5,10 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::bail_usage;
 use crate::cli::TrainArgs;
 use crate::config::{LoadedConfig, Override};
+use crate::data;
 use crate::error::RequirementMissed;
 use crate::error::interrupt;
+use crate::model::TaskKind;
 use crate::run::progress::Verbosity;
 use crate::run::require::Requirement;
 use crate::run::{self, RunOptions};
@@ -47,6 +50,7 @@ pub fn train_into(
         .iter()
         .map(|r| Requirement::parse(r))
         .collect::<Result<Vec<_>>>()?;
+    refuse_unmeasurable(loaded, &requirements)?;
     let opts = RunOptions {
         out,
         force,
@@ -75,4 +79,38 @@ pub fn train_into(
         return Err(RequirementMissed(format!("{dir}: {}", missed.join("; "))).into());
     }
     Ok(())
+}
+
+/// Refuses, before training (exit 2), a `--require` bar on a column this run never fills.
+fn refuse_unmeasurable(loaded: &LoadedConfig, requirements: &[Requirement]) -> Result<()> {
+    for r in requirements {
+        if let Some(why) = unmeasurable(loaded, r)? {
+            bail_usage!("--require {r}: {why}; expected a metric the run measures");
+        }
+    }
+    Ok(())
+}
+
+/// Why the runs of `loaded` never fill the column of `r`, if they do not: the accuracy of a
+/// regression, `val_*` without a validation set, `*_ema` without `[train] ema`, `effective_lr`
+/// of an optimizer with a rate of its own. Shared with `compare` and `sweep`. (The data is read
+/// through the process's cache, so the run itself does not read it again.)
+pub(super) fn unmeasurable(loaded: &LoadedConfig, r: &Requirement) -> Result<Option<&'static str>> {
+    let cfg = &loaded.config;
+    let splits =
+        data::cache::load(&cfg.data, cfg.model.task(), cfg.seed).map_err(|e| loaded.usage(e))?;
+    let m = r.metric.as_str();
+    Ok(
+        if m.contains("accuracy") && splits.task == TaskKind::Regression {
+            Some("the run is a regression, which has no accuracy")
+        } else if m.starts_with("val_") && splits.validation.is_none() {
+            Some("the run has no validation set (no test files, data.validation_split = 0)")
+        } else if m.ends_with("_ema") && cfg.train.ema.is_none() {
+            Some("the run has no averaged weights (no train.ema)")
+        } else if m == "effective_lr" && !cfg.optimizer.learning_rate_free() {
+            Some("the optimizer is not learning-rate-free, so it has no effective_lr")
+        } else {
+            None
+        },
+    )
 }

@@ -140,7 +140,25 @@ fn read_table_inner(path: &Path, header: bool, delimiter: u8) -> Result<Table> {
     };
     let ncols = first.len();
     let names: Vec<String> = if header {
-        first.iter().map(str::to_owned).collect()
+        let line = lines.of(&first);
+        let names: Vec<String> = first.iter().map(str::to_owned).collect();
+        // Columns are found by name: an empty or repeated one could not be told apart.
+        for (i, name) in names.iter().enumerate() {
+            if name.is_empty() {
+                bail!(
+                    "line {line}: column {} has an empty name; expected a name for every column (or data.header = false)",
+                    i + 1
+                );
+            }
+            if let Some(j) = names[..i].iter().position(|n| n == name) {
+                bail!(
+                    "line {line}, column {name:?}: names columns {} and {}; expected each name once",
+                    j + 1,
+                    i + 1
+                );
+            }
+        }
+        names
     } else {
         (0..ncols).map(|i| i.to_string()).collect()
     };

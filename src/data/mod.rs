@@ -13,6 +13,7 @@ mod huge_pages;
 pub mod idx;
 mod load;
 mod memory;
+pub mod number;
 pub mod split;
 pub mod synthetic;
 pub mod tabular;
@@ -95,6 +96,9 @@ pub struct CsvSource {
         skip_serializing_if = "tabular::is_default_delimiter"
     )]
     pub delimiter: String,
+    /// The decimal mark of the file's numbers: `"."` or `","` (added in 0.3).
+    #[serde(default, skip_serializing_if = "tabular::is_default")]
+    pub decimal: number::Decimal,
     /// Most levels a categorical column may have (each level is one input column).
     #[serde(
         default = "tabular::default_max_levels",
@@ -117,6 +121,7 @@ impl CsvSource {
             missing: Default::default(),
             standardize: false,
             delimiter: tabular::default_delimiter(),
+            decimal: number::Decimal::Point,
             max_levels: tabular::default_max_levels(),
         }
     }

@@ -14,8 +14,12 @@
 //!   bytes); a categorical column becomes one 0/1 input per level, in its place in the column
 //!   order, never standardised; a level unseen in training is an all-zero row;
 //! - `standardize = true`: (x − mean) / std with the mean and population standard deviation of
-//!   the training rows only (scikit-learn's `StandardScaler`; a constant column gets std 1, so
-//!   it becomes 0).
+//!   the training rows only (scikit-learn's `StandardScaler`; a constant column — a variance no
+//!   more than the round-off of its mean, [`is_constant`] — gets std 1, so it becomes 0);
+//! - numbers are read with `data.decimal`'s mark ([`Decimal`]); a column (or target) of numbers
+//!   written another way is refused with a hint, never one-hot encoded; keys that name the target
+//!   or a column twice are refused by [`validate`], repeated or empty header names by
+//!   [`csv::read_table`].
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
@@ -25,6 +29,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::csv::{self, Table};
+use super::number::Decimal;
 use super::{CsvSource, Dataset, Features, Labels, split};
 use crate::config::range;
 use crate::model::TaskKind;
@@ -85,9 +90,17 @@ pub fn is_missing(cell: &str) -> bool {
     MISSING_CELLS.contains(&cell)
 }
 
-/// A finite number, or `None`.
-fn number(cell: &str) -> Option<f64> {
-    cell.parse::<f64>().ok().filter(|v| v.is_finite())
+/// A categorical column with more than this many levels, and more than half as many levels as
+/// training rows, draws a warning: most of its levels are too rare to learn from.
+pub const MANY_LEVELS: usize = 10;
+
+/// Whether a column's variance is round-off of a constant column rather than spread
+/// (scikit-learn's `_is_constant_feature`, scikit-learn issue #19527): the naive mean of n equal
+/// values is off by up to about n·eps·|mean|, which leaves a variance of that square instead of 0.
+fn is_constant(var: f64, mean: f64, n: usize) -> bool {
+    let n = n as f64;
+    let eps = f64::EPSILON;
+    var <= n * eps * var + (n * mean * eps).powi(2)
 }
 
 /// Checks the CSV keys without reading the file.
@@ -99,13 +112,41 @@ pub fn validate(src: &CsvSource) -> Result<()> {
         );
     }
     range::positive_int("data.max_levels", src.max_levels)?;
+    if src.decimal == Decimal::Comma && src.delimiter == "," {
+        bail!(
+            "data.decimal: \",\" is also the field delimiter (data.delimiter = \",\"); expected another delimiter with a decimal comma, e.g. data.delimiter = \";\""
+        );
+    }
     let target = src.target.trim();
-    for (key, list) in [
+    let lists = [
+        ("features", &src.features),
+        ("ignore", &src.ignore),
+        ("categorical", &src.categorical),
+    ];
+    for (key, list) in lists {
+        for (i, c) in list.iter().enumerate() {
+            if c.trim().is_empty() {
+                bail!("data.{key}: expected column names, found {c:?}");
+            }
+            if c == target {
+                bail!(
+                    "data.{key}: lists the target column {target:?}; expected feature columns only"
+                );
+            }
+            if list[..i].contains(c) {
+                bail!("data.{key}: lists column {c:?} twice; expected each column once");
+            }
+        }
+    }
+    // A column both used and left out: which one was meant is a guess.
+    for (key, other) in [
         ("features", &src.features),
         ("categorical", &src.categorical),
     ] {
-        if list.iter().any(|c| c == target) {
-            bail!("data.{key}: lists the target column {target:?}; expected feature columns only");
+        if let Some(c) = src.ignore.iter().find(|&c| other.contains(c)) {
+            bail!(
+                "data.ignore: lists column {c:?}, which data.{key} also lists; expected a column in one of them"
+            );
         }
     }
     Ok(())
@@ -147,6 +188,9 @@ pub struct Preprocessing {
     pub target: String,
     pub header: bool,
     pub delimiter: String,
+    /// The decimal mark numbers are read with (absent in 0.2's files: a point).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub decimal: Decimal,
     pub missing: MissingPolicy,
     pub standardize: bool,
     /// The source columns, in the order their inputs take.
@@ -414,7 +458,7 @@ impl<'a> Plan<'a> {
                 let cell = table.cell(r, src);
                 match (&col.kind, &self.levels[j]) {
                     (ColumnKind::Numeric { mean, std }, _) => {
-                        let v = numeric_cell(cell, line, &col.name)?;
+                        let v = numeric_cell(cell, line, &col.name, p.decimal)?;
                         out[k] = if p.standardize {
                             ((v - mean) / std) as f32
                         } else {
@@ -444,7 +488,8 @@ impl<'a> Plan<'a> {
                             quoted(p.classes.as_deref().unwrap_or_default())
                         )
                     })?),
-                    None => values.push(numeric_cell(cell, line, &table.names[t])? as f32),
+                    None => values
+                        .push(numeric_cell(cell, line, &table.names[t], p.decimal)? as f32),
                 }
             }
         }
@@ -463,13 +508,18 @@ impl<'a> Plan<'a> {
     }
 }
 
-fn numeric_cell(cell: &str, line: u64, column: &str) -> Result<f64> {
-    match cell.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => bail!("line {line}, column {column:?}: expected a finite number, found {cell:?}"),
-        Err(_) => bail!(
-            "line {line}, column {column:?}: expected a number, found {cell:?} (a column of text is one-hot encoded when listed in data.categorical)"
-        ),
+fn numeric_cell(cell: &str, line: u64, column: &str, decimal: Decimal) -> Result<f64> {
+    match decimal.parse(cell) {
+        Some(v) if v.is_finite() => Ok(v),
+        Some(_) => {
+            bail!("line {line}, column {column:?}: expected a finite number, found {cell:?}")
+        }
+        None => match decimal.hint(cell) {
+            Some(hint) => bail!("line {line}, column {column:?}: expected a number: {hint}"),
+            None => bail!(
+                "line {line}, column {column:?}: expected a number, found {cell:?} (a column of text is one-hot encoded when listed in data.categorical)"
+            ),
+        },
     }
 }
 
@@ -488,8 +538,9 @@ fn scale_warning(stds: &[(&str, f64)]) -> Option<String> {
 }
 
 /// Sorts distinct values: numerically when every one is a number, else by bytes.
-fn sorted(values: BTreeSet<&str>) -> Vec<String> {
+fn sorted(values: BTreeSet<&str>, decimal: Decimal) -> Vec<String> {
     let mut v: Vec<&str> = values.into_iter().collect();
+    let number = |s: &str| decimal.number(s);
     if v.iter().all(|s| number(s).is_some()) {
         v.sort_by(|a, b| {
             let (x, y) = (number(a).unwrap_or(0.0), number(b).unwrap_or(0.0));
@@ -567,8 +618,13 @@ fn fit(
         );
     }
     if features.is_empty() {
+        let key = if src.ignore.is_empty() {
+            "features"
+        } else {
+            "ignore"
+        };
         bail!(
-            "data.features: expected at least one feature column besides the target {target_name:?}"
+            "data.{key}: expected at least one feature column besides the target {target_name:?}, found none left"
         );
     }
 
@@ -612,10 +668,16 @@ fn fit(
         ));
     }
 
+    let decimal = src.decimal;
+    let number = |cell: &str| decimal.number(cell);
     let task = decide_task(src, table, target, &kept, model_task)?;
     let classes = match task {
         TaskKind::Classification => {
-            let classes = sorted(kept.iter().map(|&r| table.cell(r, target)).collect());
+            let classes = sorted(
+                kept.iter().map(|&r| table.cell(r, target)).collect(),
+                decimal,
+            );
+            same_number_twice(&classes, decimal, target_name)?;
             if classes.len() < 2 {
                 bail!(
                     "column {target_name:?}: expected at least 2 classes, found {} ({})",
@@ -638,6 +700,14 @@ fn fit(
         let name = &table.names[c];
         let categorical =
             listed.contains(&c) || kept.iter().all(|&r| number(table.cell(r, c)).is_none());
+        // Numbers written with another decimal mark or thousands separators are not text:
+        // one-hot encoding them would give a level per value, silently.
+        if categorical
+            && !listed.contains(&c)
+            && let Some(hint) = all_foreign(table, c, &kept, decimal)
+        {
+            bail!("{hint} (or list the column in data.categorical to one-hot encode it as text)");
+        }
         let kind = if categorical {
             let mut levels = BTreeSet::new();
             for &r in &train_rows {
@@ -652,20 +722,29 @@ fn fit(
                     );
                 }
             }
-            ColumnKind::Categorical {
-                levels: sorted(levels),
+            let levels = sorted(levels, decimal);
+            if listed.contains(&c) {
+                same_number_twice(&levels, decimal, name)?;
             }
+            if levels.len() > MANY_LEVELS && 2 * levels.len() > train_rows.len() {
+                notes.push(format!(
+                    "warning: column {name:?}: {} levels in {} training rows, one input each; most levels are too rare to learn from (a column of identifiers is better left out with data.ignore)",
+                    levels.len(),
+                    train_rows.len()
+                ));
+            }
+            ColumnKind::Categorical { levels }
         } else {
             let mut sum = 0.0;
             for &r in &train_rows {
-                sum += numeric_cell(table.cell(r, c), table.lines[r], name)?;
+                sum += numeric_cell(table.cell(r, c), table.lines[r], name, decimal)?;
             }
             // Every kept row is checked, validation rows included, so a bad cell fails training.
             for &r in &val_rows {
-                numeric_cell(table.cell(r, c), table.lines[r], name)?;
+                numeric_cell(table.cell(r, c), table.lines[r], name, decimal)?;
             }
             let n = train_rows.len() as f64;
-            let mean = sum / n;
+            let mut mean = sum / n;
             let var = train_rows
                 .iter()
                 .map(|&r| {
@@ -674,10 +753,22 @@ fn fit(
                 })
                 .sum::<f64>()
                 / n;
-            if var > 0.0 {
+            // A variance that is only the round-off of the mean is a constant column: std 1,
+            // and, when every value is the same, that value as the mean, so it becomes exactly 0.
+            let std = if is_constant(var, mean, train_rows.len()) {
+                let first = train_rows.first().and_then(|&r| number(table.cell(r, c)));
+                if let Some(v) = first
+                    && train_rows
+                        .iter()
+                        .all(|&r| number(table.cell(r, c)) == Some(v))
+                {
+                    mean = v;
+                }
+                1.0
+            } else {
                 scales.push((name, var.sqrt()));
-            }
-            let std = if var > 0.0 { var.sqrt() } else { 1.0 };
+                var.sqrt()
+            };
             ColumnKind::Numeric { mean, std }
         };
         columns.push(Column {
@@ -691,6 +782,7 @@ fn fit(
         target: table.names[target].clone(),
         header: src.header,
         delimiter: src.delimiter.clone(),
+        decimal,
         missing: src.missing,
         standardize: src.standardize,
         columns,
@@ -733,6 +825,43 @@ fn fit(
     })
 }
 
+/// When every kept cell of column `c` is a number written another way than `decimal` reads
+/// (a decimal comma, thousands separators): `line L, column NAME: <hint>` for the first.
+fn all_foreign(table: &Table, c: usize, kept: &[usize], decimal: Decimal) -> Option<String> {
+    let first = *kept.first()?;
+    if !kept
+        .iter()
+        .all(|&r| decimal.foreign(table.cell(r, c)).is_some())
+    {
+        return None;
+    }
+    Some(format!(
+        "line {}, column {:?}: {}",
+        table.lines[first],
+        table.names[c],
+        decimal.hint(table.cell(first, c))?
+    ))
+}
+
+/// Refuses two spellings of one number among sorted numeric class names or levels (`1` and
+/// `1.0`), which would otherwise be two classes.
+fn same_number_twice(values: &[String], decimal: Decimal, column: &str) -> Result<()> {
+    let numbers: Option<Vec<f64>> = values.iter().map(|v| decimal.number(v)).collect();
+    let Some(numbers) = numbers else {
+        return Ok(());
+    };
+    for i in 1..values.len() {
+        if numbers[i] == numbers[i - 1] {
+            bail!(
+                "column {column:?}: {:?} and {:?} are the same number written two ways, which would be two classes or levels; expected one spelling",
+                values[i - 1],
+                values[i]
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Classification or regression, per `data.task` and the model (see [`load`]).
 fn decide_task(
     src: &CsvSource,
@@ -742,16 +871,23 @@ fn decide_task(
     model_task: TaskKind,
 ) -> Result<TaskKind> {
     let name = &table.names[target];
+    let number = |cell: &str| src.decimal.number(cell);
     let first_text = kept
         .iter()
         .find(|&&r| number(table.cell(r, target)).is_none());
     let regression_ok = || -> Result<TaskKind> {
         if let Some(&r) = first_text {
-            bail!(
-                "line {}, column {name:?}: a regression target must be a finite number, found {:?}",
-                table.lines[r],
-                table.cell(r, target)
-            );
+            let cell = table.cell(r, target);
+            match src.decimal.hint(cell) {
+                Some(hint) => bail!(
+                    "line {}, column {name:?}: a regression target must be a number: {hint}",
+                    table.lines[r]
+                ),
+                None => bail!(
+                    "line {}, column {name:?}: a regression target must be a finite number, found {cell:?}",
+                    table.lines[r]
+                ),
+            }
         }
         Ok(TaskKind::Regression)
     };
@@ -763,6 +899,12 @@ fn decide_task(
         (_, TaskChoice::Classification) => Ok(TaskKind::Classification),
         (_, TaskChoice::Auto) => {
             if first_text.is_some() {
+                // Numbers written another way are no class names: say so rather than guess.
+                if let Some(hint) = all_foreign(table, target, kept, src.decimal) {
+                    bail!(
+                        "{hint} (or data.task = \"classification\" to read the cells as class names)"
+                    );
+                }
                 return Ok(TaskKind::Classification);
             }
             let mut distinct = BTreeSet::new();

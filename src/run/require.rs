@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use crate::bail_usage;
 use crate::metric::Metric;
-use crate::metric::columns::COLUMNS;
+use crate::metric::columns::{COLUMNS, OPTIONAL_COLUMNS};
 use crate::train::EpochMetrics;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,11 +30,17 @@ impl Requirement {
         for (token, op) in [(">=", Op::Ge), ("<=", Op::Le), (">", Op::Gt), ("<", Op::Lt)] {
             if let Some((metric, bound)) = text.split_once(token) {
                 let metric = metric.trim();
-                // Any column but `epoch`, which is a count, not a result.
-                let Some(metric) = Metric::one_of(metric, &COLUMNS[1..]) else {
+                // Any column but `epoch`, which is a count, not a result; the optional ones
+                // (`val_loss_ema`, …) too: a run that never fills one is refused before training.
+                let columns: Vec<&'static str> = COLUMNS[1..]
+                    .iter()
+                    .chain(&OPTIONAL_COLUMNS)
+                    .copied()
+                    .collect();
+                let Some(metric) = Metric::one_of(metric, &columns) else {
                     bail_usage!(
                         "--require {text}: unknown metric \"{metric}\"; expected one of {}",
-                        COLUMNS[1..].join(", ")
+                        columns.join(", ")
                     );
                 };
                 let Ok(bound) = bound.trim().parse::<f64>() else {

@@ -1,12 +1,12 @@
-//! A finished run opened for use: its config, final parameters and, for CSV data, the fitted
-//! preprocessing; shared by `predict` and `export` (and `eval`'s CSV path). Also the final
-//! parameters read back and checked against the run's config (`eval`).
+//! A finished run opened for use: its config, final parameters (the raw ones, or with `--ema` the
+//! average of `[train] ema`) and, for CSV data, the fitted preprocessing; shared by `predict`,
+//! `export` and `eval`. Also the final parameters read back and checked against the run's config.
 
 use std::path::Path;
 
 use anyhow::Result;
 
-use super::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_FILE};
+use super::checkpoint::{self, CHECKPOINT_FILE, Checkpoint, PARAMS_EMA_FILE, PARAMS_FILE};
 use crate::bail_usage;
 use crate::config::{self, LoadedConfig, RunConfig};
 use crate::data::tabular::{PREPROCESSING_FILE, Preprocessing};
@@ -17,6 +17,23 @@ use crate::train::TrainState;
 
 /// Rows per forward pass when predicting or evaluating.
 pub const CHUNK: usize = 1024;
+
+/// Which of a run's parameters to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Weights {
+    /// `params.bin` (else the checkpoint's evaluation point).
+    #[default]
+    Raw,
+    /// `--ema`: `params_ema.bin` (else the checkpoint's average); a run without `[train] ema`
+    /// is refused.
+    Ema,
+}
+
+impl Weights {
+    pub fn from_flag(ema: bool) -> Weights {
+        if ema { Weights::Ema } else { Weights::Raw }
+    }
+}
 
 pub struct Trained {
     pub config: RunConfig,
@@ -33,8 +50,13 @@ impl Trained {
     /// or its files disagree. A CSV run written before `preprocessing.json` existed (0.1) is
     /// fitted again from its training file, which gives what that version applied.
     pub fn open(dir: &Path) -> Result<Trained> {
+        Trained::open_weights(dir, Weights::Raw)
+    }
+
+    /// [`Trained::open`] with the given parameters (`--ema`).
+    pub fn open_weights(dir: &Path, weights: Weights) -> Result<Trained> {
         let loaded = config::load_run(dir, &[])?;
-        let params = load_params(dir, &loaded)?;
+        let params = load_weights(dir, &loaded, weights)?;
         let cfg = loaded.config;
         let (preprocessing, inputs) = match &cfg.data.source {
             DataSource::Csv(_) => {
@@ -105,6 +127,53 @@ impl Trained {
         net.params_mut().copy_from_slice(&self.params);
         Ok(net)
     }
+}
+
+/// The final raw or averaged parameters, checked against the run's config.
+pub fn load_weights(dir: &Path, loaded: &LoadedConfig, weights: Weights) -> Result<Vec<f32>> {
+    match weights {
+        Weights::Raw => load_params(dir, loaded),
+        Weights::Ema => load_ema_params(dir, loaded),
+    }
+}
+
+/// The averaged parameters of `[train] ema` (`--ema`): params_ema.bin, else the checkpoint's
+/// average; a run without `[train] ema` is refused with a line saying so.
+fn load_ema_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
+    if loaded.config.train.ema.is_none() {
+        bail_usage!(
+            "{}: --ema: the run has no averaged weights (its config has no train.ema)",
+            dir.display()
+        );
+    }
+    let (hash, params, file) = if dir.join(PARAMS_EMA_FILE).exists() {
+        let file = dir.join(PARAMS_EMA_FILE);
+        let (hash, params) = checkpoint::read_params(&file)?;
+        (hash, params, file)
+    } else if dir.join(CHECKPOINT_FILE).exists() {
+        let file = dir.join(CHECKPOINT_FILE);
+        let c = Checkpoint::read(&file)?;
+        (c.config_hash, c.state.ema, file)
+    } else {
+        bail_usage!(
+            "{}: --ema: no {PARAMS_EMA_FILE} or {CHECKPOINT_FILE} (the run has not finished an epoch)",
+            dir.display()
+        );
+    };
+    if !config::hash::belongs_to(hash, loaded) {
+        bail_usage!(
+            "{}: belongs to another config than {} (was config.toml edited?)",
+            file.display(),
+            dir.join("config.toml").display()
+        );
+    }
+    if params.is_empty() {
+        bail_usage!(
+            "{}: --ema: holds no averaged weights (the run has not taken a step yet)",
+            file.display()
+        );
+    }
+    Ok(params)
 }
 
 /// The final parameters, checked against the run's config.

@@ -18,6 +18,7 @@ mod ema;
 mod export;
 mod expr;
 mod find_lr;
+mod flags;
 mod fuzz;
 mod golden_momentum;
 mod golden_schedules;

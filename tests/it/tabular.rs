@@ -377,3 +377,329 @@ fn the_shipped_penguins_config_classifies_the_species() {
     let prep = read_json(&out.join("preprocessing.json"));
     assert_eq!(prep["rows"]["dropped"], 11);
 }
+
+/// The shipped penguins file with `extra` columns appended to every row (header, value).
+fn penguins_with(dir: &std::path::Path, extra: &[(&str, &str)]) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(repo().join("data/penguins/penguins.csv")).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        out.push_str(line);
+        for (name, value) in extra {
+            out.push(',');
+            out.push_str(if i == 0 { name } else { value });
+        }
+        out.push('\n');
+    }
+    write(dir, "penguins.csv", &out)
+}
+
+/// configs/penguins.toml on another file.
+fn penguins_config(csv: &std::path::Path) -> String {
+    let shipped = std::fs::read_to_string(repo().join("configs/penguins.toml")).unwrap();
+    shipped.replace(
+        "path = \"../data/penguins/penguins.csv\"",
+        &format!("path = \"{}\"", csv.display()),
+    )
+}
+
+#[test]
+fn a_constant_column_is_standardised_to_zero_so_a_tiny_change_at_predict_changes_nothing() {
+    // The naive mean of 0.1 over the training rows is off by an ulp, which used to leave a
+    // standard deviation of 3e-16: 0.1000001 at predict time then stood 3e8 deviations out.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = penguins_with(dir.path(), &[("c", "0.1"), ("big", "12345.678")]);
+    let run = train_run(dir.path(), &penguins_config(&csv));
+    let prep = read_json(&run.join("preprocessing.json"));
+    for (name, value) in [("c", 0.1), ("big", 12345.678)] {
+        let column = prep["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap();
+        assert_eq!(
+            (column["mean"].as_f64(), column["std"].as_f64()),
+            (Some(value), Some(1.0)),
+            "{name}"
+        );
+    }
+    let rows = "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,c,big\nTorgersen,39.1,18.7,181,3750,male,C,12345.678\nBiscoe,46.5,14.8,217,5200,female,C,12345.678\nDream,49.0,19.5,210,3950,male,C,12345.678\n";
+    let predict = |c: &str| {
+        let file = write(
+            dir.path(),
+            "new.csv",
+            &rows.replace(",C,", &format!(",{c},")),
+        );
+        let o = lrtrain()
+            .args(["predict", "--proba", "--run"])
+            .arg(&run)
+            .arg("--csv")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr_of(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let (exact, nudged) = (predict("0.1"), predict("0.1000001"));
+    let cells = |t: &str| -> Vec<Vec<String>> {
+        t.lines()
+            .skip(1)
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect()
+    };
+    for (a, b) in cells(&exact).iter().zip(cells(&nudged).iter()) {
+        assert_eq!(a[0], b[0], "{exact}\n{nudged}");
+        for (p, q) in a[1..].iter().zip(&b[1..]) {
+            let (p, q): (f64, f64) = (p.parse().unwrap(), q.parse().unwrap());
+            assert!((p - q).abs() < 1e-5, "{exact}\n{nudged}");
+        }
+    }
+}
+
+/// Rows of two numeric features and a class, the numbers written with `decimal` and the fields
+/// separated by `sep`.
+fn decimal_rows(sep: char, decimal: char) -> String {
+    let mut s = format!("x{sep}z{sep}label\n");
+    for i in 0..80 {
+        let x = (i as f64 * 0.37).sin() * 3.0;
+        let z = (i as f64 * 0.11).cos() * 1.5;
+        let label = if x + 0.3 * z > 0.0 { "yes" } else { "no" };
+        let (x, z) = (format!("{x:.4}"), format!("{z:.3}"));
+        let w = |v: String| v.replace('.', &decimal.to_string());
+        s.push_str(&format!("{}{sep}{}{sep}{label}\n", w(x), w(z)));
+    }
+    s
+}
+
+#[test]
+fn a_file_with_decimal_commas_reads_as_numbers_with_decimal_comma_and_trains_as_its_point_twin() {
+    let dir = tempfile::tempdir().unwrap();
+    let point = write(dir.path(), "point.csv", &decimal_rows(',', '.'));
+    let comma = write(dir.path(), "comma.csv", &decimal_rows(';', ','));
+    // Without the key: refused, naming the line, the column and the key that reads it.
+    let err = fails(
+        dir.path(),
+        &csv_config(&comma, "label", "delimiter = \";\"", ""),
+    );
+    assert!(
+        err.contains("line 2, column \"x\": ")
+            && err.contains("is a number with a decimal comma; data.decimal = \",\" reads it"),
+        "{err}"
+    );
+    let a = train_run(
+        &{
+            let d = dir.path().join("a");
+            std::fs::create_dir_all(&d).unwrap();
+            d
+        },
+        &csv_config(&point, "label", "validation_split = 0.25", ""),
+    );
+    let b = train_run(
+        &{
+            let d = dir.path().join("b");
+            std::fs::create_dir_all(&d).unwrap();
+            d
+        },
+        &csv_config(
+            &comma,
+            "label",
+            "validation_split = 0.25\ndelimiter = \";\"\ndecimal = \",\"",
+            "",
+        ),
+    );
+    let prep = read_json(&b.join("preprocessing.json"));
+    assert_eq!(prep["columns"][0]["kind"], "numeric");
+    assert_eq!(prep["columns"][1]["kind"], "numeric");
+    assert_eq!(prep["decimal"], ",");
+    let strip = |run: &std::path::Path| -> Vec<String> {
+        let (_, rows) = read_csv(&run.join("metrics.csv"));
+        rows.iter().map(|r| r[..7].join(",")).collect()
+    };
+    assert_eq!(strip(&a), strip(&b));
+    // eval and predict read the run's decimal mark.
+    let o = lrtrain()
+        .args(["eval", "--run"])
+        .arg(&b)
+        .arg("--csv")
+        .arg(&comma)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    // A decimal comma beside a comma delimiter is refused before the file is read.
+    let err = fails(
+        dir.path(),
+        &csv_config(&comma, "label", "decimal = \",\"", ""),
+    );
+    assert!(
+        err.contains("data.decimal: \",\" is also the field delimiter"),
+        "{err}"
+    );
+}
+
+#[test]
+fn numbers_written_another_way_are_refused_with_a_hint_never_one_hot_encoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // Thousands separators (quoted in a comma-separated file).
+        (
+            "x,label\n\"1,234.5\",a\n\"2,345.0\",b\n\"3,001.25\",a\n",
+            "",
+            "line 2, column \"x\": \"1,234.5\" is a number with thousands separators",
+        ),
+        // One decimal comma in a column of numbers.
+        (
+            "x,label\n1.5,a\n\"2,5\",b\n3,a\n",
+            "",
+            "line 3, column \"x\": expected a number: \"2,5\" is a number with a decimal comma",
+        ),
+        // A regression-looking target with decimal commas is no class name.
+        (
+            "x;y\n1;1,5\n2;2,25\n3;0,5\n",
+            "delimiter = \";\"",
+            "line 2, column \"y\": \"1,5\" is a number with a decimal comma",
+        ),
+        // A decimal point in a decimal-comma file.
+        (
+            "x;label\n1,5;a\n2.5;b\n3;a\n",
+            "delimiter = \";\"\ndecimal = \",\"",
+            "line 3, column \"x\": expected a number: \"2.5\" is a number with a decimal point, but data.decimal = \",\"",
+        ),
+    ];
+    for (i, (text, keys, want)) in cases.iter().enumerate() {
+        let csv = write(dir.path(), &format!("d{i}.csv"), text);
+        let target = if text.contains("y\n") { "y" } else { "label" };
+        let err = fails(dir.path(), &csv_config(&csv, target, keys, ""));
+        assert!(err.contains(want), "{text}\n{err}");
+    }
+    // Listed in data.categorical, the cells are text on purpose.
+    let csv = write(
+        dir.path(),
+        "listed.csv",
+        "x,label\n\"1,5\",a\n\"2,5\",b\n\"1,5\",b\n\"2,5\",a\n",
+    );
+    let cfg = write_config(
+        dir.path(),
+        "listed.toml",
+        &csv_config(&csv, "label", "categorical = [\"x\"]", ""),
+    );
+    lrtrain()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_categorical_column_with_very_many_levels_for_its_rows_gets_one_warning_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = (0..40)
+        .map(|i| format!("id{i},{},{}\n", i % 5, ["a", "b"][i % 2]))
+        .collect();
+    let csv = write(dir.path(), "d.csv", &format!("id,x,label\n{rows}"));
+    let cfg = write_config(dir.path(), "c.toml", &csv_config(&csv, "label", "", ""));
+    let o = lrtrain()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let err = stderr_of(&o);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("levels in")).collect();
+    assert_eq!(
+        lines,
+        [
+            "warning: column \"id\": 40 levels in 40 training rows, one input each; most levels are too rare to learn from (a column of identifiers is better left out with data.ignore)"
+        ],
+        "{err}"
+    );
+}
+
+#[test]
+fn every_csv_key_that_names_the_target_or_a_column_twice_is_refused_naming_key_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(dir.path(), "d.csv", &two_class_rows(30));
+    for (keys, want) in [
+        (
+            "ignore = [\"label\"]",
+            "data.ignore: lists the target column \"label\"",
+        ),
+        (
+            "features = [\"label\", \"x\"]",
+            "data.features: lists the target column \"label\"",
+        ),
+        (
+            "categorical = [\"label\"]",
+            "data.categorical: lists the target column \"label\"",
+        ),
+        (
+            "features = [\"x\", \"x\"]",
+            "data.features: lists column \"x\" twice",
+        ),
+        (
+            "ignore = [\"colour\", \"colour\"]",
+            "data.ignore: lists column \"colour\" twice",
+        ),
+        (
+            "categorical = [\"colour\", \"colour\"]",
+            "data.categorical: lists column \"colour\" twice",
+        ),
+        (
+            "features = [\"x\"]\nignore = [\"x\"]",
+            "data.ignore: lists column \"x\", which data.features also lists",
+        ),
+        (
+            "categorical = [\"colour\"]\nignore = [\"colour\"]",
+            "data.ignore: lists column \"colour\", which data.categorical also lists",
+        ),
+        (
+            "features = [\"\"]",
+            "data.features: expected column names, found \"\"",
+        ),
+        (
+            "ignore = [\"x\", \"colour\"]",
+            "data.ignore: expected at least one feature column besides the target \"label\"",
+        ),
+        (
+            "ignore = [\"nope\"]",
+            "data.ignore: expected a column named \"nope\"",
+        ),
+    ] {
+        let err = fails(dir.path(), &csv_config(&csv, "label", keys, ""));
+        assert!(err.contains(want), "{keys}\n{err}");
+    }
+}
+
+#[test]
+fn a_header_with_a_repeated_or_empty_name_is_refused_naming_the_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    for (header, want) in [
+        (
+            "x,x,label",
+            "line 1, column \"x\": names columns 1 and 2; expected each name once",
+        ),
+        ("x,,label", "line 1: column 2 has an empty name"),
+    ] {
+        let csv = write(
+            dir.path(),
+            "d.csv",
+            &format!("{header}\n1,2,a\n3,4,b\n5,6,a\n"),
+        );
+        let err = fails(dir.path(), &csv_config(&csv, "label", "", ""));
+        assert!(err.contains(want) && err.contains("d.csv"), "{err}");
+        assert!(!err.contains("the run's model needs"), "{err}");
+    }
+}
+
+#[test]
+fn class_labels_that_are_one_number_written_two_ways_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(dir.path(), "d.csv", "x,label\n1,1\n2,1.0\n3,2\n4,2\n");
+    let err = fails(
+        dir.path(),
+        &csv_config(&csv, "label", "task = \"classification\"", ""),
+    );
+    assert!(
+        err.contains("column \"label\": \"1\" and \"1.0\" are the same number written two ways"),
+        "{err}"
+    );
+}
