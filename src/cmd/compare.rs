@@ -457,8 +457,9 @@ fn fail_on_diverge(groups: &[Group]) -> Result<()> {
     .into())
 }
 
-/// `--require`: the best run (rank 1) must meet every bar with its final value of the metric,
-/// the mean over its seeds (as `train --require` checks the final epoch).
+/// `--require`: the best run (rank 1, when it can lead: every seed completed) must meet every
+/// bar with its final value of the metric, the mean over its seeds (as `train --require`
+/// checks the final epoch). When no row can lead, every bar is missed.
 pub fn check_requirements(
     requirements: &[Requirement],
     table: &Table,
@@ -470,6 +471,14 @@ pub fn check_requirements(
     let (Some(row), Some(group)) = (table.rows.first(), groups.first()) else {
         return Err(RequirementMissed("--require: there is no run to check".into()).into());
     };
+    if !row.contends() {
+        return Err(RequirementMissed(format!(
+            "--require: no run to check: no config completed every seed (best ranked: {}, {})",
+            row.run,
+            row.standing.label()
+        ))
+        .into());
+    }
     let seeds = if group.runs.len() > 1 {
         format!(" (mean of {} seeds)", group.runs.len())
     } else {
