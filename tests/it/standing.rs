@@ -384,6 +384,97 @@ fn a_sweep_over_lr_0_0005_and_1e9_with_6_seeds_never_makes_the_rate_that_diverge
 }
 
 #[test]
+fn a_sweep_seed_another_process_holds_before_writing_anything_makes_its_trial_running_never_completed()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    base(dir.path(), 1);
+    let s = write_config(
+        dir.path(),
+        "s.toml",
+        "base = \"base.toml\"\nseeds = 3\nmetric = \"val_accuracy\"\n[grid]\n\"optimizer.lr\" = [0.05, 0.1]\n",
+    );
+    let out = dir.path().join("out");
+    // What a second identical sweep does to the first: it holds seed 3's directory (locked,
+    // nothing written yet) while this one ranks.
+    let held = out.join("lr=0.1").join("seed-3");
+    std::fs::create_dir_all(&held).unwrap();
+    let lock = std::fs::File::open(&held).unwrap();
+    lock.try_lock().unwrap();
+
+    let o = sweep_to(&s, &out, &["--quiet"]);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let table = stdout_of(&o);
+    let busy = line_of(&table, "lr=0.1");
+    assert!(busy.trim_start().starts_with("2 "), "{table}");
+    assert!(busy.trim_end().ends_with("not tested  running"), "{table}");
+    assert!(
+        table
+            .trim_end()
+            .ends_with("lr=0.05 leads; not tested: lr=0.1 (running); mean of 3 seeds"),
+        "{table}"
+    );
+    let m = read_json(&out.join("sweep.json"));
+    let row = json_row(&m["table"], "lr=0.1");
+    assert_eq!(row["status"], "running");
+    assert_eq!(row["seeds"], serde_json::json!([1, 2, 3]));
+    assert_eq!(row["best"]["values"][2], serde_json::Value::Null);
+    assert_eq!(m["table"]["winner"]["run"], "lr=0.05");
+    let trial = m["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "lr=0.1")
+        .unwrap();
+    assert_eq!(trial["runs"][2]["status"], "running");
+
+    // compare --from the OUT while the seed is held: the same rows and last line.
+    let from = stdout_of(&compare_from(&out, &[]));
+    let rows = |t: &str| -> Vec<String> {
+        t.lines()
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(rows(&from), rows(&table), "{from}\n{table}");
+    assert_eq!(from.lines().last(), table.lines().last(), "{from}");
+
+    // Released: the next sweep trains the seed, and the trial completes over its 3 seeds.
+    drop(lock);
+    let o = sweep_to(&s, &out, &["--quiet"]);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let table = stdout_of(&o);
+    assert!(!table.contains("not tested"), "{table}");
+    assert!(table.trim_end().ends_with("; mean of 3 seeds"), "{table}");
+    assert!(line_of(&table, "lr=0.1").trim_end().ends_with("completed"));
+}
+
+#[test]
+fn compare_from_a_sweep_with_a_seed_missing_shows_the_trial_as_2_of_3_seeds_not_completed() {
+    let dir = tempfile::tempdir().unwrap();
+    base(dir.path(), 1);
+    let s = write_config(
+        dir.path(),
+        "s.toml",
+        "base = \"base.toml\"\nseeds = 3\nmetric = \"val_accuracy\"\n[grid]\n\"optimizer.lr\" = [0.05, 0.1]\n",
+    );
+    let out = dir.path().join("out");
+    assert!(sweep_to(&s, &out, &["--quiet"]).status.success());
+    // A seed whose run is gone (removed, or never written by a process that died at once).
+    std::fs::remove_dir_all(out.join("lr=0.1").join("seed-2")).unwrap();
+    let table = stdout_of(&compare_from(&out, &[]));
+    let line = line_of(&table, "lr=0.1");
+    assert!(
+        line.trim_end().ends_with("not tested  2 of 3 seeds"),
+        "{table}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&compare_from(&out, &["--format", "json"]).stdout).unwrap();
+    assert_eq!(json_row(&json, "lr=0.1")["status"], "pending");
+    assert_eq!(json["winner"]["run"], "lr=0.05");
+}
+
+#[test]
 fn halving_ranks_pruned_trials_after_the_survivor_labelled_with_their_rung_and_untested() {
     let dir = tempfile::tempdir().unwrap();
     base(dir.path(), 4);
@@ -419,4 +510,13 @@ fn halving_ranks_pruned_trials_after_the_survivor_labelled_with_their_rung_and_u
     }
     let m = read_json(&out.join("sweep.json"));
     assert_eq!(json_row(&m["table"], "lr=0.05")["status"], "pruned");
+    // compare --from the OUT shows the sweep's own standing (sweep.json says who was pruned).
+    let from = stdout_of(&compare_from(&out, &[]));
+    assert!(
+        line_of(&from, "lr=0.05")
+            .trim_end()
+            .ends_with("not tested  pruned at epoch 2"),
+        "{from}"
+    );
+    assert_eq!(from.lines().last(), table.lines().last(), "{from}");
 }
