@@ -253,6 +253,19 @@ fn halving(
         let stop = (!last).then_some(rung);
         let results =
             sweep_run::train_all(plan, out, &these, workers, stop, force && k == 0, verbosity);
+        // A run another process holds has no result at this rung yet: deciding the rung
+        // without it would prune from partial evidence.
+        let held = these
+            .iter()
+            .zip(&results)
+            .find(|(_, r)| matches!(r, Ok(Ended::Held)));
+        if let (Some((job, _)), false) = (held, last) {
+            bail_usage!(
+                "{}: {}: another process is training this run; [prune] needs every trial's result at each rung: run the sweep again when that process has finished",
+                plan.path.display(),
+                job.dir.display()
+            );
+        }
         errors.extend(failures(results));
         if last || interrupt::requested() {
             break;

@@ -520,3 +520,35 @@ fn halving_ranks_pruned_trials_after_the_survivor_labelled_with_their_rung_and_u
     );
     assert_eq!(from.lines().last(), table.lines().last(), "{from}");
 }
+
+#[test]
+fn halving_refuses_to_decide_a_rung_while_another_process_trains_one_of_its_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    base(dir.path(), 2);
+    let s = write_config(
+        dir.path(),
+        "h.toml",
+        "base = \"base.toml\"\nseeds = [1, 2]\nmetric = \"val_loss\"\n\n[grid]\n\"optimizer.lr\" = [0.1, 0.05]\n\n[prune]\nkind = \"halving\"\nmin_epochs = 1\neta = 2\n",
+    );
+    let out = dir.path().join("out");
+    let held = out.join("lr=0.05").join("seed-2");
+    std::fs::create_dir_all(&held).unwrap();
+    let lock = std::fs::File::open(&held).unwrap();
+    lock.try_lock().unwrap();
+    let o = sweep_to(&s, &out, &["--quiet"]);
+    let err = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("seed-2: another process is training this run"),
+        "{err}"
+    );
+    assert!(err.contains("[prune]"), "{err}");
+    let m = read_json(&out.join("sweep.json"));
+    assert!(
+        !m.to_string().contains("\"pruned\""),
+        "nothing pruned from partial evidence: {m}"
+    );
+    drop(lock);
+    let o = sweep_to(&s, &out, &["--quiet"]);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+}
