@@ -475,7 +475,7 @@ fn write_files(out: &Path, table: &Table, groups: &[Group], quiet: bool) -> Resu
     )?;
     output::write_atomic(&out.join("compare.json"), &export::json::render(table)?)?;
     let mut written = vec!["compare.csv", "epochs.csv", "compare.json"];
-    match export::plots::render(groups) {
+    match export::plots::render(&export::legend_names(table, groups)) {
         Ok(charts) => {
             for (name, svg) in charts {
                 output::write_atomic(&out.join(name), svg.as_bytes())?;

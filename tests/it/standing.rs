@@ -128,6 +128,15 @@ fn a_config_that_diverged_on_4_of_6_seeds_ranks_after_one_that_completed_and_nev
         "{json}"
     );
 
+    // The charts name it the same way.
+    let files = dir.path().join("cmp");
+    let o = compare_from(&root, &["--quiet", "--out", files.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let svg = std::fs::read_to_string(files.join("accuracy.svg")).unwrap();
+    let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+    assert!(texts.contains(&"lr=60 (diverged 4/6)"), "{svg}");
+    assert!(texts.contains(&"lr=0.0005"), "{svg}");
+
     let o = compare_from(&root, &["--format", "csv"]);
     let text = stdout_of(&o);
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();

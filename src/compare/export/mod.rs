@@ -9,7 +9,7 @@ pub mod markdown;
 pub mod plots;
 pub mod text;
 
-use super::{Row, Stat, Table};
+use super::{Group, Row, Stat, Table};
 
 /// Significant digits of the human-readable forms.
 const DIGITS: i32 = 4;
@@ -244,6 +244,22 @@ fn ci_cell(ci: Option<[f64; 2]>) -> String {
 /// `pruned at epoch 3`, `running`, `2 of 3 seeds`.
 fn status_cell(r: &Row) -> String {
     r.standing.label()
+}
+
+/// The groups (in the table's order) as the charts name them: a row that cannot lead carries
+/// what it is (`lr=60 (diverged 4/6)`), as the table's status does.
+pub fn legend_names(t: &Table, groups: &[Group]) -> Vec<Group> {
+    groups
+        .iter()
+        .zip(&t.rows)
+        .map(|(g, r)| Group {
+            name: match r.contends() {
+                true => g.name.clone(),
+                false => format!("{} ({})", g.name, r.standing.label()),
+            },
+            runs: g.runs.clone(),
+        })
+        .collect()
 }
 
 /// How many seeds the leader's mean is over, each row's own count: `mean of 3 seeds`, and
