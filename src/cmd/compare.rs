@@ -58,7 +58,10 @@ pub fn run(args: &CompareArgs) -> Result<()> {
             interrupt::install();
             train_all(args, out)?
         }
-        _ => (load::groups(&args.from)?, Vec::new()),
+        _ => (
+            as_sweep_shows(&args.from, load::groups(&args.from)?),
+            Vec::new(),
+        ),
     };
 
     // Finished runs read with --from obey the same rule as configs about to train.
@@ -88,6 +91,68 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     check_requirements(&requirements, &table, &groups)
 }
 
+/// The runs of `--from` as `sweep` shows them, so `compare --from OUT` prints a sweep's own
+/// table: a run another live process holds is `running`; under a sweep's OUT (its
+/// `sweep.json`), a pruned run is `pruned`, and a seed with no run yet is listed as `pending`
+/// (or `running` when held), so a trial missing a seed is never `completed`.
+fn as_sweep_shows(from: &[PathBuf], mut groups: Vec<Group>) -> Vec<Group> {
+    let held = |dir: &Path| sweep_run::RunLock::held_elsewhere(dir);
+    for r in groups.iter_mut().flat_map(|g| &mut g.runs) {
+        if held(&r.dir) {
+            r.status = "running".into();
+        }
+    }
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    for out in from {
+        let Some(m) = manifest::read(out) else {
+            continue;
+        };
+        for trial in &m.trials {
+            let Some(trial_dir) = canonical(&out.join(&trial.name)) else {
+                continue;
+            };
+            let in_trial = |g: &Group| {
+                g.runs
+                    .iter()
+                    .any(|r| r.dir.parent().and_then(canonical).as_ref() == Some(&trial_dir))
+            };
+            let at = match groups.iter().position(in_trial) {
+                Some(at) => at,
+                None if trial.runs.iter().any(|e| held(&e.dir)) => {
+                    groups.push(Group {
+                        name: trial.name.clone(),
+                        runs: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+                None => continue,
+            };
+            let g = &mut groups[at];
+            let mut found = std::mem::take(&mut g.runs);
+            for entry in &trial.runs {
+                let run = match found.iter().position(|r| r.seed == entry.seed) {
+                    Some(i) => {
+                        let mut r = found.remove(i);
+                        if entry.status == RunStatus::Pruned && r.status != "running" {
+                            r.status = "pruned".into();
+                        }
+                        r
+                    }
+                    None => {
+                        let dir = manifest::run_dir(out, &trial.name, entry.seed);
+                        let status = if held(&dir) { "running" } else { "pending" };
+                        compare::RunRecord::not_run(dir, entry.seed, status)
+                    }
+                };
+                g.runs.push(run);
+            }
+            // Runs the manifest does not list (another plan's seeds) stay, after its own.
+            g.runs.extend(found);
+        }
+    }
+    groups
+}
+
 /// Prints `table` on stdout in `format` (a closed stdout is not an error). `sweep` prints its
 /// table through here too.
 pub fn print_table(table: &Table, format: CompareFormat) -> Result<()> {
@@ -112,7 +177,8 @@ pub fn print_table(table: &Table, format: CompareFormat) -> Result<()> {
 fn stored_configs(groups: &[Group]) -> Vec<(PathBuf, crate::config::RunConfig)> {
     groups
         .iter()
-        .filter_map(|g| g.runs.first())
+        // The first run that has written its summary (a seed not run yet has none).
+        .filter_map(|g| g.runs.iter().find(|r| r.dir.join("summary.json").is_file()))
         .filter_map(|r| {
             let text = std::fs::read(r.dir.join("summary.json")).ok()?;
             let json: serde_json::Value = serde_json::from_slice(&text).ok()?;
@@ -417,7 +483,7 @@ fn write_files(out: &Path, table: &Table, groups: &[Group], quiet: bool) -> Resu
     )?;
     output::write_atomic(&out.join("compare.json"), &export::json::render(table)?)?;
     let mut written = vec!["compare.csv", "epochs.csv", "compare.json"];
-    match export::plots::render(groups) {
+    match export::plots::render(&export::legend_names(table, groups)) {
         Ok(charts) => {
             for (name, svg) in charts {
                 output::write_atomic(&out.join(name), svg.as_bytes())?;
@@ -465,8 +531,9 @@ fn fail_on_diverge(groups: &[Group]) -> Result<()> {
     .into())
 }
 
-/// `--require`: the best run (rank 1) must meet every bar with its final value of the metric,
-/// the mean over its seeds (as `train --require` checks the final epoch).
+/// `--require`: the best run (rank 1, when it can lead: every seed completed) must meet every
+/// bar with its final value of the metric, the mean over its seeds (as `train --require`
+/// checks the final epoch). When no row can lead, every bar is missed.
 pub fn check_requirements(
     requirements: &[Requirement],
     table: &Table,
@@ -478,6 +545,14 @@ pub fn check_requirements(
     let (Some(row), Some(group)) = (table.rows.first(), groups.first()) else {
         return Err(RequirementMissed("--require: there is no run to check".into()).into());
     };
+    if !row.contends() {
+        return Err(RequirementMissed(format!(
+            "--require: no run to check: no config completed every seed (best ranked: {}, {})",
+            row.run,
+            row.standing.label()
+        ))
+        .into());
+    }
     let seeds = if group.runs.len() > 1 {
         format!(" (mean of {} seeds)", group.runs.len())
     } else {

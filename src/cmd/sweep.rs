@@ -258,6 +258,19 @@ fn halving(
         let stop = (!last).then_some(rung);
         let results =
             sweep_run::train_all(plan, out, &these, workers, stop, force && k == 0, verbosity);
+        // A run another process holds has no result at this rung yet: deciding the rung
+        // without it would prune from partial evidence.
+        let held = these
+            .iter()
+            .zip(&results)
+            .find(|(_, r)| matches!(r, Ok(Ended::Held)));
+        if let (Some((job, _)), false) = (held, last) {
+            bail_usage!(
+                "{}: {}: another process is training this run; [prune] needs every trial's result at each rung: run the sweep again when that process has finished",
+                plan.path.display(),
+                job.dir.display()
+            );
+        }
         errors.extend(failures(results));
         if last || interrupt::requested() {
             break;
@@ -307,25 +320,36 @@ fn at_rung(dir: &Path, metric: &str, rung: usize) -> f64 {
 }
 
 /// The ranked table over every trial of the plan (every shard's runs, whoever trained them):
-/// a run another live process holds shows as `running`, a pruned trial's runs as `pruned`.
+/// a run another live process holds shows as `running` (with no rows yet when it has written
+/// none), a pruned trial's runs as `pruned`, and a seed with no run yet as `pending`, so a
+/// trial with a seed missing is never taken for `completed`. A trial none of whose seeds has
+/// started is left out.
 fn table(plan: &Plan, out: &Path, pruned: &[usize]) -> Result<(compare::Table, Vec<Group>)> {
     let mut groups = Vec::new();
     for (t, trial) in plan.trials.iter().enumerate() {
         let mut runs = Vec::new();
+        let mut started = false;
         for &seed in &plan.seeds {
             let dir = manifest::run_dir(out, &trial.name, seed);
-            if !load::is_run(&dir) {
-                continue;
-            }
-            let mut record = load::run(&dir)?;
-            if RunLock::held_elsewhere(&dir) {
+            let held = RunLock::held_elsewhere(&dir);
+            let is_run = load::is_run(&dir);
+            let mut record = match (is_run, held) {
+                (true, false) => load::run(&dir)?,
+                // Files another process is writing now may hold half a line: shown without
+                // rows then, `running` either way.
+                (true, true) => load::run(&dir)
+                    .unwrap_or_else(|_| compare::RunRecord::not_run(dir.clone(), seed, "running")),
+                (false, _) => compare::RunRecord::not_run(dir.clone(), seed, "pending"),
+            };
+            started |= held || is_run;
+            if held {
                 record.status = "running".into();
             } else if pruned.contains(&t) {
                 record.status = "pruned".into();
             }
             runs.push(record);
         }
-        if !runs.is_empty() {
+        if started {
             groups.push(Group {
                 name: trial.name.clone(),
                 runs,

@@ -37,6 +37,22 @@ pub struct RunRecord {
     pub rows: Vec<EpochMetrics>,
 }
 
+impl RunRecord {
+    /// A seed with no run yet (`pending`, or `running` when another process holds its
+    /// directory and has written nothing yet): no rows, so it counts as a seed without a value.
+    pub fn not_run(dir: PathBuf, seed: u64, status: &str) -> RunRecord {
+        RunRecord {
+            dir,
+            seed,
+            optimizer: String::new(),
+            schedule: String::new(),
+            status: status.into(),
+            seconds: f64::NAN,
+            rows: Vec::new(),
+        }
+    }
+}
+
 /// The runs of one config: one per seed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
@@ -112,9 +128,13 @@ pub struct Row {
     pub run: String,
     pub optimizer: String,
     pub schedule: String,
-    /// `completed` when every seed completed, else `diverged` if any did, else the first other
-    /// status (`interrupted`, `running`).
+    /// The row's [`Standing`] as one word: `completed` only when every seed completed with a
+    /// value, else `diverged`, `pruned`, `running`, `interrupted` or `pending` (a seed not yet
+    /// trained), as [`Standing::status`] names it.
     pub status: String,
+    /// What decides whether the row can lead or be tested ([`Standing::of`]).
+    #[serde(skip)]
+    pub standing: Standing,
     pub seeds: Vec<u64>,
     /// How many seeds diverged.
     pub diverged: usize,
@@ -139,9 +159,109 @@ pub struct Row {
 }
 
 impl Row {
-    /// Ranked among the runs that can win: nothing diverged or stopped, and a best value.
+    /// Ranked among the rows that can win, lead and be tested: [`Standing::contends`].
     pub fn contends(&self) -> bool {
-        self.status == "completed" && self.best.mean.is_some_and(f64::is_finite)
+        self.standing.contends()
+    }
+}
+
+/// Where a row (a config over its seeds) stands: the one rule that decides, for the table's
+/// order, the winner, the statistics' leader and tests, the verdicts, the summary line and the
+/// charts, whether a row can lead and how it is labelled when it cannot.
+///
+/// Only a row whose every seed completed with a value of the metric can lead or be tested; any
+/// other row is ranked after those and labelled with what it is. When several apply, the first
+/// of: a diverged seed (it can never win), pruning, a seed still running, missing seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Every seed completed with a value: `completed`.
+    Complete,
+    /// `diverged` of its `of` seeds diverged: `diverged 4/6` (`diverged` with one seed).
+    Diverged { diverged: usize, of: usize },
+    /// Stopped by successive halving after `epochs` epochs: `pruned at epoch 3`.
+    Pruned { epochs: usize },
+    /// A seed is being trained now (by this or another process): `running`.
+    Running,
+    /// Only `completed` of its `of` seeds completed with a value (the others interrupted, not
+    /// yet trained, or without a value): `2 of 3 seeds`.
+    Partial {
+        completed: usize,
+        of: usize,
+        /// The first other seed's status (`interrupted`, `pending`, `completed` for a run
+        /// without a value of the metric).
+        status: &'static str,
+    },
+}
+
+impl Standing {
+    /// The standing of `g` ranked by `metric`: from its runs' statuses and values alone.
+    pub fn of(g: &Group, metric: &str) -> Standing {
+        let of = g.runs.len();
+        let count = |s: &str| g.runs.iter().filter(|r| r.status == s).count();
+        let with_value = g
+            .runs
+            .iter()
+            .filter(|r| r.status == "completed" && best(&r.rows, metric).is_some())
+            .count();
+        let diverged = count("diverged");
+        if diverged > 0 {
+            return Standing::Diverged { diverged, of };
+        }
+        if count("pruned") > 0 {
+            let epochs = g.runs.iter().map(|r| r.rows.len()).max().unwrap_or(0);
+            return Standing::Pruned { epochs };
+        }
+        if count("running") > 0 {
+            return Standing::Running;
+        }
+        if of > 0 && with_value == of {
+            return Standing::Complete;
+        }
+        let status = g
+            .runs
+            .iter()
+            .map(|r| r.status.as_str())
+            .find(|s| *s != "completed")
+            .map_or("completed", |s| match s {
+                "interrupted" => "interrupted",
+                _ => "pending",
+            });
+        Standing::Partial {
+            completed: with_value,
+            of,
+            status,
+        }
+    }
+
+    /// Whether the row can win, lead and be tested.
+    pub fn contends(self) -> bool {
+        self == Standing::Complete
+    }
+
+    /// The row's status as one word (`compare.csv`'s and the JSON's `status`).
+    pub fn status(self) -> &'static str {
+        match self {
+            Standing::Complete => "completed",
+            Standing::Diverged { .. } => "diverged",
+            Standing::Pruned { .. } => "pruned",
+            Standing::Running => "running",
+            Standing::Partial { status, .. } => status,
+        }
+    }
+
+    /// What the row is, for a person: `completed`, `diverged 4/6`, `pruned at epoch 3`,
+    /// `running`, `2 of 3 seeds`.
+    pub fn label(self) -> String {
+        match self {
+            Standing::Complete => "completed".into(),
+            Standing::Diverged { diverged, of } if of > 1 => format!("diverged {diverged}/{of}"),
+            Standing::Diverged { .. } => "diverged".into(),
+            Standing::Pruned { epochs } => format!("pruned at epoch {epochs}"),
+            Standing::Running => "running".into(),
+            Standing::Partial { completed, of, .. } => {
+                format!("{completed} of {of} seed{}", if of == 1 { "" } else { "s" })
+            }
+        }
     }
 }
 
@@ -281,27 +401,16 @@ fn row(g: &Group, metric: &str, target: Option<f64>) -> Row {
         Stat::of(g.runs.iter().map(|r| r.rows.last().and_then(f)).collect())
     };
     let diverged = g.runs.iter().filter(|r| r.status == "diverged").count();
-    let status = if diverged > 0 {
-        "diverged".to_string()
-    } else {
-        g.runs
-            .iter()
-            .map(|r| r.status.as_str())
-            .find(|s| *s != "completed")
-            .unwrap_or(if g.runs.is_empty() {
-                "running"
-            } else {
-                "completed"
-            })
-            .to_string()
-    };
-    let first = g.runs.first();
+    let standing = Standing::of(g, metric);
+    // A seed not yet run (a sweep's placeholder) has no names.
+    let first = g.runs.iter().find(|r| !r.optimizer.is_empty());
     Row {
         rank: 0,
         run: g.name.clone(),
         optimizer: first.map(|r| r.optimizer.clone()).unwrap_or_default(),
         schedule: first.map(|r| r.schedule.clone()).unwrap_or_default(),
-        status,
+        status: standing.status().to_string(),
+        standing,
         seeds: g.runs.iter().map(|r| r.seed).collect(),
         diverged,
         best: Stat::of(bests.iter().map(|b| b.map(|b| b.0)).collect()),
@@ -313,7 +422,12 @@ fn row(g: &Group, metric: &str, target: Option<f64>) -> Row {
             .iter()
             .map(|r| target.and_then(|t| target_epoch(&r.rows, metric, t)))
             .collect(),
-        seconds: Stat::of(g.runs.iter().map(|r| Some(r.seconds)).collect()),
+        seconds: Stat::of(
+            g.runs
+                .iter()
+                .map(|r| Some(r.seconds).filter(|s| s.is_finite()))
+                .collect(),
+        ),
         stats: None,
     }
 }
@@ -427,6 +541,87 @@ pub mod tests {
         );
         assert_eq!(t.winner, None);
         assert_eq!(t.rows[0].best.mean, None);
+    }
+
+    #[test]
+    fn a_row_is_complete_only_when_every_seed_completed_with_a_value_else_says_what_it_is() {
+        let of = |runs: Vec<RunRecord>| Standing::of(&group("g", runs), "val_accuracy");
+        let done = |s| run(s, &[0.9], "completed");
+        let two = of(vec![done(1), done(2)]);
+        assert_eq!(
+            (two, two.status(), two.label().as_str()),
+            (Standing::Complete, "completed", "completed")
+        );
+        assert!(two.contends());
+        let cases = [
+            (
+                vec![done(1), run(2, &[f64::NAN], "diverged")],
+                "diverged",
+                "diverged 1/2",
+            ),
+            (
+                vec![run(1, &[f64::NAN], "diverged")],
+                "diverged",
+                "diverged",
+            ),
+            (
+                vec![run(1, &[0.9, 0.9], "pruned"), run(2, &[0.9], "pruned")],
+                "pruned",
+                "pruned at epoch 2",
+            ),
+            (
+                vec![done(1), run(2, &[0.9], "running")],
+                "running",
+                "running",
+            ),
+            (
+                vec![done(1), run(2, &[0.9], "interrupted")],
+                "interrupted",
+                "1 of 2 seeds",
+            ),
+            (
+                vec![
+                    done(1),
+                    done(2),
+                    RunRecord::not_run("r3".into(), 3, "pending"),
+                ],
+                "pending",
+                "2 of 3 seeds",
+            ),
+            (
+                vec![done(1), run(2, &[], "completed")],
+                "completed",
+                "1 of 2 seeds",
+            ),
+            // A diverged seed says more than a running one: the row can never win.
+            (
+                vec![run(1, &[0.9], "running"), run(2, &[f64::NAN], "diverged")],
+                "diverged",
+                "diverged 1/2",
+            ),
+        ];
+        for (runs, status, label) in cases {
+            let s = of(runs);
+            assert!(!s.contends(), "{label}");
+            assert_eq!((s.status(), s.label().as_str()), (status, label));
+        }
+    }
+
+    #[test]
+    fn a_row_that_cannot_lead_ranks_after_those_that_can_however_good_its_values() {
+        let groups = vec![
+            group(
+                "busy",
+                vec![run(1, &[0.99], "completed"), run(2, &[0.99], "running")],
+            ),
+            group(
+                "tame",
+                vec![run(1, &[0.9], "completed"), run(2, &[0.9], "completed")],
+            ),
+        ];
+        let (t, _) = rank(groups, None, None);
+        assert_eq!(names(&t), ["tame", "busy"]);
+        assert_eq!(t.winner.unwrap().runner_up, None);
     }
 
     #[test]

@@ -59,6 +59,11 @@ pub use crate::metric::Direction;
 pub struct Series {
     pub name: String,
     pub values: BTreeMap<u64, Option<f64>>,
+    /// `None` for a row that can lead and be tested (every seed completed with a value);
+    /// otherwise what the row is (`diverged 4/6`, `2 of 3 seeds`, `pruned at epoch 3`,
+    /// `running`: [`super::Standing::label`]): such a row neither leads nor is tested, and the
+    /// summary line names it with this label.
+    pub untested: Option<String>,
 }
 
 /// The ranking metric over a row's seeds (JSON `best`).
@@ -108,6 +113,10 @@ pub enum Verdict {
     /// Fewer than two seeds shared with the leader: nothing can be tested.
     #[serde(rename = "single seed")]
     SingleSeed,
+    /// Not every seed of the row completed (diverged, pruned, running, missing seeds): it
+    /// cannot lead and is not tested; its status says what it is.
+    #[serde(rename = "not tested")]
+    NotTested,
 }
 
 impl Verdict {
@@ -118,6 +127,7 @@ impl Verdict {
             Verdict::Worse => "worse",
             Verdict::Tied => "tied",
             Verdict::SingleSeed => "single seed",
+            Verdict::NotTested => "not tested",
         }
     }
 }
@@ -201,10 +211,14 @@ pub fn compare(rows: &[Series], direction: Direction, test: PairedTest, seed: u6
         .map(|(r, p)| best(r, p, seed))
         .collect();
 
-    let leader = leader(&bests, direction);
+    let leader = leader(rows, &bests, direction);
     let mut paired: Vec<Option<(Paired, usize)>> = vec![None; rows.len()];
     if let Some(l) = leader {
-        for (i, row) in rows.iter().enumerate().filter(|(i, _)| *i != l) {
+        let tested = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| *i != l && r.untested.is_none());
+        for (i, row) in tested {
             paired[i] = Some(pair(
                 &row.name,
                 &present[l],
@@ -239,6 +253,10 @@ pub fn compare(rows: &[Series], direction: Direction, test: PairedTest, seed: u6
                 _ if Some(i) == leader => VsLeader {
                     paired: None,
                     verdict: Verdict::Leader,
+                },
+                _ if rows[i].untested.is_some() => VsLeader {
+                    paired: Some(Paired::default()),
+                    verdict: Verdict::NotTested,
                 },
                 Some((p, _)) => VsLeader {
                     verdict: verdict(p),
@@ -278,11 +296,15 @@ pub fn compare(rows: &[Series], direction: Direction, test: PairedTest, seed: u6
 /// [`compare`] over `compare`'s groups, in their order (so a tie for the lead goes to the row
 /// the table ranks first): each run contributes its best finite value of `metric` over its
 /// epochs ([`super::best`]) at its seed, and a run that did not complete (diverged,
-/// interrupted, still running) contributes `None` for its seed.
+/// interrupted, still running) contributes `None` for its seed. A group that cannot lead
+/// ([`super::Standing`]) is not tested.
 pub fn of_groups(groups: &[super::Group], metric: &str, test: PairedTest, seed: u64) -> Comparison {
     let rows: Vec<Series> = groups
         .iter()
         .map(|g| Series {
+            untested: Some(super::Standing::of(g, metric))
+                .filter(|s| !s.contends())
+                .map(|s| s.label()),
             name: g.name.clone(),
             values: g
                 .runs
@@ -316,10 +338,13 @@ fn best(row: &Series, present: &BTreeMap<u64, f64>, seed: u64) -> Best {
     }
 }
 
-/// The row with the best mean; the first on a tie.
-fn leader(bests: &[Best], direction: Direction) -> Option<usize> {
+/// The row with the best mean among those that can lead; the first on a tie.
+fn leader(rows: &[Series], bests: &[Best], direction: Direction) -> Option<usize> {
     let mut leader: Option<(usize, f64)> = None;
     for (i, b) in bests.iter().enumerate() {
+        if rows[i].untested.is_some() {
+            continue;
+        }
         let Some(m) = b.mean else { continue };
         if leader.is_none_or(|(_, lm)| direction.gain(m, lm) > 0.0) {
             leader = Some((i, m));
@@ -375,9 +400,6 @@ fn verdict(p: &Paired) -> Verdict {
 }
 
 fn summary(rows: &[Series], stats: &[RowStats], leader: Option<usize>) -> String {
-    let Some(l) = leader else {
-        return "no config has a value of the metric".to_string();
-    };
     let with = |v: Verdict| -> Vec<&str> {
         rows.iter()
             .zip(stats)
@@ -385,17 +407,29 @@ fn summary(rows: &[Series], stats: &[RowStats], leader: Option<usize>) -> String
             .map(|(r, _)| r.name.as_str())
             .collect()
     };
-    let (tied, untested) = (with(Verdict::Tied), with(Verdict::SingleSeed));
+    // Rows that cannot lead, each with what it is: `lr=60 (diverged 4/6)`.
+    let not_tested: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.untested.as_ref().map(|u| format!("{} ({u})", r.name)))
+        .collect();
+    let not_tested = match not_tested.is_empty() {
+        true => String::new(),
+        false => format!("; not tested: {}", not_tested.join(", ")),
+    };
+    let Some(l) = leader else {
+        return format!("no config completed every seed with a value of the metric{not_tested}");
+    };
+    let (tied, single) = (with(Verdict::Tied), with(Verdict::SingleSeed));
     let name = &rows[l].name;
-    let mut line = match (tied.is_empty(), untested.is_empty()) {
+    let mut line = match (tied.is_empty(), single.is_empty() && not_tested.is_empty()) {
         (true, true) => return format!("{name} is best"),
         (false, _) => format!("{name} leads, tied with {}", tied.join(", ")),
         (true, false) => format!("{name} leads"),
     };
-    if !untested.is_empty() {
-        line += &format!("; single seed, not tested: {}", untested.join(", "));
+    if !single.is_empty() {
+        line += &format!("; single seed, not tested: {}", single.join(", "));
     }
-    line
+    line + &not_tested
 }
 
 /// Arithmetic mean of a non-empty slice.
@@ -418,6 +452,7 @@ mod tests {
         Series {
             name: name.into(),
             values: (1..).zip(values.iter().map(|&v| Some(v))).collect(),
+            untested: None,
         }
     }
 
@@ -802,6 +837,7 @@ mod tests {
                 (3, Some(f64::NAN)),
                 (5, Some(0.70)),
             ]),
+            untested: None,
         };
         let c = compare(&[a, b.clone()], Direction::Max, PairedTest::T, 1);
         let row = &c.rows[1];
@@ -815,6 +851,7 @@ mod tests {
         let b = Series {
             name: "b".into(),
             values: BTreeMap::from([(1, Some(0.85)), (2, None), (3, Some(0.93))]),
+            untested: None,
         };
         let p = compare(&[a, b], Direction::Max, PairedTest::T, 1).rows[1]
             .vs_leader
@@ -970,7 +1007,7 @@ mod tests {
     }
 
     #[test]
-    fn groups_pair_by_seed_at_each_runs_best_epoch_and_unfinished_runs_count_as_missing() {
+    fn groups_pair_by_seed_at_each_runs_best_epoch() {
         use crate::compare::tests::{group, run};
         let groups = [
             group(
@@ -978,7 +1015,6 @@ mod tests {
                 vec![
                     run(1, &[0.90, 0.95, 0.94], "completed"),
                     run(2, &[0.93, 0.92], "completed"),
-                    run(3, &[0.99], "diverged"),
                 ],
             ),
             group(
@@ -991,8 +1027,8 @@ mod tests {
             ),
         ];
         let c = of_groups(&groups, "val_accuracy", PairedTest::T, 1);
-        // cosine: bests 0.95 and 0.93 (seed 3 diverged: missing); step: 0.91, 0.91, 0.90.
-        assert_eq!(c.rows[0].best.values, [Some(0.95), Some(0.93), None]);
+        // cosine: bests 0.95 and 0.93; step: 0.91, 0.91, 0.90.
+        assert_eq!(c.rows[0].best.values, [Some(0.95), Some(0.93)]);
         assert!(close(c.rows[0].best.mean.unwrap(), 0.94));
         assert_eq!(c.leader, Some(0));
         // Paired over seeds 1 and 2: d = [0.04, 0.02].
@@ -1005,6 +1041,67 @@ mod tests {
             l.rows[1].vs_leader.paired.clone().unwrap().diff.unwrap(),
             0.03
         ));
+    }
+
+    #[test]
+    fn a_row_whose_every_seed_did_not_complete_neither_leads_nor_is_tested() {
+        use crate::compare::tests::{group, run};
+        let six = |f: &dyn Fn(u64) -> crate::compare::RunRecord| (1..=6).map(f).collect();
+        let groups = [
+            // The better mean, from the 2 seeds of 6 that survived.
+            group(
+                "wild",
+                six(&|s| match s {
+                    1 | 2 => run(s, &[0.99], "completed"),
+                    _ => run(s, &[0.99, f64::NAN], "diverged"),
+                }),
+            ),
+            group(
+                "tame",
+                six(&|s| run(s, &[0.90 + 0.001 * s as f64], "completed")),
+            ),
+            group("busy", six(&|s| run(s, &[0.995], "running"))),
+            group("cut", six(&|s| run(s, &[0.995], "pruned"))),
+            group(
+                "half",
+                six(&|s| match s {
+                    1 | 2 => run(s, &[0.995], "completed"),
+                    _ => run(s, &[0.995], "interrupted"),
+                }),
+            ),
+        ];
+        let c = of_groups(&groups, "val_accuracy", PairedTest::T, 1);
+        assert_eq!(
+            c.leader,
+            Some(1),
+            "tame, the only row whose every seed completed"
+        );
+        for i in [0, 2, 3, 4] {
+            let row = &c.rows[i];
+            assert_eq!(row.vs_leader.verdict, Verdict::NotTested, "{i}");
+            assert_eq!(row.vs_leader.paired, Some(Paired::default()), "{i}");
+        }
+        assert_eq!(
+            c.summary,
+            "tame leads; not tested: wild (diverged 4/6), busy (running), \
+             cut (pruned at epoch 1), half (2 of 6 seeds)"
+        );
+        // Holm ran over no row at all: nothing else was tested.
+        assert!(c.rows.iter().all(|r| {
+            r.vs_leader
+                .paired
+                .as_ref()
+                .is_none_or(|p| p.p_holm.is_none())
+        }));
+        // Every seed diverged: nothing leads, and the line says why.
+        let all = [group("wild", six(&|s| run(s, &[f64::NAN], "diverged")))];
+        let c = of_groups(&all, "val_accuracy", PairedTest::T, 1);
+        assert_eq!(c.leader, None);
+        assert_eq!(c.rows[0].vs_leader.verdict, Verdict::NotTested);
+        assert_eq!(
+            c.summary,
+            "no config completed every seed with a value of the metric; not tested: wild (diverged 6/6)"
+        );
     }
 
     /// `compare(&table(), Max, T, 42)`: lr=0.1's ci95 and lr=0.03's diff_ci95, as first computed.

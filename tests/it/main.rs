@@ -37,6 +37,7 @@ mod schedule;
 mod schedule_feedback;
 mod set;
 mod slurm;
+mod standing;
 mod sweep;
 mod tabular;
 mod train;

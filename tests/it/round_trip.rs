@@ -307,6 +307,7 @@ fn a_fitted_mean_and_std_read_back_from_preprocessing_json_bit_identical() {
                 target: "y".into(),
                 header: true,
                 delimiter: ",".into(),
+                decimal: Default::default(),
                 missing: MissingPolicy::Error,
                 standardize: true,
                 columns: stats

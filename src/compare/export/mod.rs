@@ -9,7 +9,7 @@ pub mod markdown;
 pub mod plots;
 pub mod text;
 
-use super::{Row, Stat, Table};
+use super::{Group, Row, Stat, Table};
 
 /// Significant digits of the human-readable forms.
 const DIGITS: i32 = 4;
@@ -240,12 +240,48 @@ fn ci_cell(ci: Option<[f64; 2]>) -> String {
     }
 }
 
+/// What the row is ([`crate::compare::Standing::label`]): `completed`, `diverged 4/6`,
+/// `pruned at epoch 3`, `running`, `2 of 3 seeds`.
 fn status_cell(r: &Row) -> String {
-    if r.diverged > 0 && r.seeds.len() > 1 {
-        format!("diverged {}/{}", r.diverged, r.seeds.len())
-    } else {
-        r.status.clone()
-    }
+    r.standing.label()
+}
+
+/// The groups (in the table's order) as the charts name them: a row that cannot lead carries
+/// what it is (`lr=60 (diverged 4/6)`), as the table's status does.
+pub fn legend_names(t: &Table, groups: &[Group]) -> Vec<Group> {
+    groups
+        .iter()
+        .zip(&t.rows)
+        .map(|(g, r)| Group {
+            name: match r.contends() {
+                true => g.name.clone(),
+                false => format!("{} ({})", g.name, r.standing.label()),
+            },
+            runs: g.runs.clone(),
+        })
+        .collect()
+}
+
+/// How many seeds the leader's mean is over, each row's own count: `mean of 3 seeds`, and
+/// the other ranked rows whose count differs: `mean of 3 seeds (5 for cosine)`; `None` when no
+/// row can lead.
+pub fn seeds_note(t: &Table) -> Option<String> {
+    let count = |n: usize| match n {
+        1 => "one seed".to_string(),
+        n => format!("mean of {n} seeds"),
+    };
+    let leader = t.rows.iter().find(|r| r.contends())?;
+    let n = leader.seeds.len();
+    let others: Vec<String> = t
+        .rows
+        .iter()
+        .filter(|r| r.contends() && r.seeds.len() != n)
+        .map(|r| format!("{} for {}", r.seeds.len(), r.run))
+        .collect();
+    Some(match others.is_empty() {
+        true => count(n),
+        false => format!("{} ({})", count(n), others.join(", ")),
+    })
 }
 
 /// `winner: cosine (val_accuracy 0.9585, +0.0030 over step)`, and what else a reader needs to
@@ -257,7 +293,8 @@ pub fn verdict(t: &Table) -> String {
             .as_ref()
             .map(|n| format!("\nnote: {n}"))
             .unwrap_or_default();
-        return format!("{summary}; mean of {} seeds{note}", t.seeds);
+        let seeds = seeds_note(t).map(|n| format!("; {n}")).unwrap_or_default();
+        return format!("{summary}{seeds}{note}");
     }
     let Some(w) = &t.winner else {
         return "no winner: no run completed with a value of the metric".into();
@@ -291,8 +328,8 @@ pub fn verdict(t: &Table) -> String {
             w.run
         ),
     };
-    if t.seeds > 1 {
-        s += &format!("; mean of {} seeds", t.seeds);
+    if let Some(note) = seeds_note(t).filter(|_| t.seeds > 1) {
+        s += &format!("; {note}");
     }
     if w.beyond_std == Some(false) {
         s += "; the margin is within one standard deviation";

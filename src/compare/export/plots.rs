@@ -53,11 +53,15 @@ fn ticks(groups: &[Group]) -> Option<Vec<(f64, String)>> {
     )
 }
 
+/// The chart's title, with each config's own seed count: `mean over 3 seeds`, or `mean over
+/// 3–5 seeds` when the configs have different counts.
 fn title(what: &str, groups: &[Group]) -> String {
-    let seeds = groups.iter().map(|g| g.runs.len()).max().unwrap_or(0);
-    match seeds > 1 {
-        true => format!("{what}, mean over {seeds} seeds"),
-        false => what.to_string(),
+    let most = groups.iter().map(|g| g.runs.len()).max().unwrap_or(0);
+    let fewest = groups.iter().map(|g| g.runs.len()).min().unwrap_or(0);
+    match (fewest, most) {
+        (_, 0 | 1) => what.to_string(),
+        (f, m) if f == m => format!("{what}, mean over {m} seeds"),
+        (f, m) => format!("{what}, mean over {f}–{m} seeds"),
     }
 }
 
