@@ -410,6 +410,10 @@ fn load_text(
             .map_err(|e: toml::de::Error| {
                 let message = e.message().trim().replace('\n', " ");
                 let key = locate_error(&message, &table);
+                let message = match key.as_deref() {
+                    Some(key) => locate::every_key(&message, key),
+                    None => message,
+                };
                 let located = match key.as_deref() {
                     Some(key) => match set::blame(&applied, key) {
                         Some(arg) => format!("{arg}: {key}: {message}"),

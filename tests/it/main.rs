@@ -38,3 +38,4 @@ mod sweep;
 mod tabular;
 mod train;
 mod training_step;
+mod words;

@@ -1,0 +1,73 @@
+//! Every message names the thing the user typed, in the user's words (issue 21, kind 7): the
+//! `--set` argument rather than the file for a table the argument made up, the whole list of a
+//! section's keys, a path that does not exist as one that does not exist, help text without
+//! Rust source syntax, and `check` printing the whole resolved config.
+
+use std::path::Path;
+
+use crate::common::*;
+
+fn check(config: &Path, args: &[&str]) -> std::process::Output {
+    lrtrain()
+        .args(["check", "--config"])
+        .arg(config)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The one stderr line of a refused `check`.
+fn refusal(config: &Path, args: &[&str]) -> String {
+    let o = check(config, args);
+    let err = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err.trim_end().to_string()
+}
+
+#[test]
+fn an_unknown_section_given_with_set_is_blamed_on_the_set_not_on_the_file() {
+    let cfg = repo().join("configs/penguins.toml");
+    let err = refusal(&cfg, &["--set", "foo.bar=1"]);
+    assert!(
+        err.starts_with("error: --set foo.bar=1: foo: unknown field `foo`, expected one of `seed`"),
+        "{err}"
+    );
+    assert!(!err.contains("penguins.toml"), "{err}");
+    // A table made up inside a section is the argument's too.
+    let err = refusal(&cfg, &["--set", "optimizer.extra.x=1"]);
+    assert!(
+        err.starts_with("error: --set optimizer.extra.x=1: "),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_key_is_answered_with_every_key_of_its_section() {
+    let cfg = repo().join("configs/penguins.toml");
+    let err = refusal(&cfg, &["--set", "optimizer.lrr=0.1"]);
+    assert!(
+        err.ends_with(
+            "optimizer.lrr: unknown field `lrr`, expected one of `kind`, `lr`, `clip_norm`, `beta1`, `beta2`, `eps`, `weight_decay`, `amsgrad`"
+        ),
+        "{err}"
+    );
+    // A kind without keys of its own still has the schedule's.
+    let err = refusal(
+        &repo().join("configs/schedules/constant.toml"),
+        &["--set", "schedule.warmpu=3"],
+    );
+    assert!(
+        err.ends_with(
+            "unknown field `warmpu`, expected one of `kind`, `unit`, `warmup`, `warmup_start_factor`"
+        ),
+        "{err}"
+    );
+    let err = refusal(&cfg, &["--set", "data.zzz=1"]);
+    assert!(
+        err.contains("expected one of `kind`, `validation_split`, `path`, `target`"),
+        "{err}"
+    );
+    let err = refusal(&cfg, &["--set", "model.zzz=1"]);
+    assert!(err.contains("expected one of `kind`, `hidden`"), "{err}");
+}
