@@ -318,6 +318,19 @@ pub fn load_with(path: &Path, overrides: &[Override]) -> Result<LoadedConfig> {
 pub fn load_run(dir: &Path, overrides: &[Override]) -> Result<LoadedConfig> {
     let path = dir.join("config.toml");
     if !path.is_file() {
+        // Say what is wrong with the path as typed: a typo is not "not a run directory".
+        if !dir.exists() {
+            bail_usage!(
+                "{}: does not exist (expected a run directory, holding config.toml)",
+                dir.display()
+            );
+        }
+        if !dir.is_dir() {
+            bail_usage!(
+                "{}: is a file, not a run directory (expected a directory holding config.toml)",
+                dir.display()
+            );
+        }
         bail_usage!(
             "{}: not a run directory (no config.toml in it)",
             dir.display()

@@ -71,3 +71,60 @@ fn an_unknown_key_is_answered_with_every_key_of_its_section() {
     let err = refusal(&cfg, &["--set", "model.zzz=1"]);
     assert!(err.contains("expected one of `kind`, `hidden`"), "{err}");
 }
+
+#[test]
+fn a_run_directory_that_does_not_exist_is_said_not_to_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("does_not_exist");
+    let m = missing.to_str().unwrap();
+    let file = write_config(dir.path(), "a-file", "x");
+    let f = file.to_str().unwrap();
+    for (args, path) in [
+        (vec!["eval", "--run", m], m),
+        (vec!["predict", "--run", m, "--csv", "x.csv"], m),
+        (
+            vec![
+                "export",
+                "--run",
+                m,
+                "--format",
+                "safetensors",
+                "--out",
+                "x.st",
+            ],
+            m,
+        ),
+        (vec!["resume", m], m),
+        (vec!["eval", "--run", f], f),
+    ] {
+        let o = lrtrain()
+            .current_dir(dir.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = stderr_of(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        let want = if path == m {
+            format!("error: {m}: does not exist (expected a run directory")
+        } else {
+            format!("error: {f}: is a file, not a run directory")
+        };
+        assert!(err.starts_with(&want), "{args:?}: {err}");
+        assert!(!err.contains("no config.toml"), "{err}");
+    }
+    // A directory that exists but holds no run is still told so.
+    let o = lrtrain()
+        .args(["eval", "--run", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(stderr_of(&o).contains("not a run directory (no config.toml in it)"));
+    let o = lrtrain().args(["compare", "--from", m]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&o),
+        format!(
+            "error: --from {m}: does not exist (expected a run directory or a directory of them)\n"
+        )
+    );
+}
