@@ -74,8 +74,11 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
         cfg.seed = seed;
         if !args.quiet {
             eprintln!(
-                "seed {seed}: range test over {} steps, lr {} to {} ({:?})",
-                range.steps, range.min, range.max, range.mode
+                "seed {seed}: range test over {} steps, lr {} to {} (--mode {})",
+                range.steps,
+                range.min,
+                range.max,
+                range.mode.name()
             );
         }
         let (curve, shape) = range_test(&loaded, &cfg, range)?;

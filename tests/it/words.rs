@@ -128,3 +128,70 @@ fn a_run_directory_that_does_not_exist_is_said_not_to_exist() {
         )
     );
 }
+
+/// The subcommands `lrtrain --help` lists (all of them, whoever adds one).
+fn subcommands() -> Vec<String> {
+    let o = lrtrain().arg("--help").output().unwrap();
+    let text = String::from_utf8(o.stdout).unwrap();
+    text.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        // A command's line is indented by two; a wrapped description by more.
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn no_help_text_shows_rust_documentation_syntax() {
+    let commands = subcommands();
+    assert!(commands.len() >= 10, "{commands:?}");
+    let mut helps = vec![vec!["--help".to_string()]];
+    helps.extend(commands.iter().map(|c| vec![c.clone(), "--help".into()]));
+    for args in helps {
+        let o = lrtrain().args(&args).output().unwrap();
+        assert!(o.status.success(), "{args:?}");
+        let text = String::from_utf8(o.stdout).unwrap();
+        // Rustdoc links ([`paired_t`]) and Markdown code spans are Rust source, not help.
+        for bad in ["[`", "`]", "`"] {
+            assert!(
+                !text.contains(bad),
+                "lrtrain {}: {bad:?} in:\n{text}",
+                args.join(" ")
+            );
+        }
+    }
+    let o = lrtrain().args(["compare", "--help"]).output().unwrap();
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("t:        The two-sided paired t-test\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn find_lr_names_its_mode_as_the_flag_takes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for (mode, flag) in [(None, "exp"), (Some("linear"), "linear")] {
+        let mut cmd = lrtrain();
+        cmd.args(["find-lr", "--config"])
+            .arg(repo().join("configs/linear.toml"))
+            .args(["--steps", "5", "--out"])
+            .arg(dir.path().join(flag));
+        if let Some(m) = mode {
+            cmd.args(["--mode", m]);
+        }
+        let o = cmd.output().unwrap();
+        let err = stderr_of(&o);
+        let first = err.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("seed 42: range test over 5 steps")
+                && first.ends_with(&format!("(--mode {flag})")),
+            "{err}"
+        );
+        assert!(!err.contains("Exp") && !err.contains("Linear)"), "{err}");
+    }
+}
