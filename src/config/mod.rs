@@ -23,6 +23,7 @@ pub mod hash;
 mod locate;
 pub mod paths;
 pub mod range;
+mod resolved;
 pub mod seed;
 mod set;
 
@@ -281,14 +282,16 @@ impl LoadedConfig {
         }
     }
 
-    /// The resolved config as TOML: every default filled in, paths absolute; an omitted
-    /// schedule horizon stays omitted (so it follows `train.epochs`) with its value on a `shape`
-    /// run shown in a comment.
+    /// The resolved config as TOML: every key the config accepts, every default filled in,
+    /// paths absolute; an omitted schedule horizon stays omitted (so it follows `train.epochs`)
+    /// with its value on a `shape` run shown in a comment, and so does every other optional key
+    /// left unset (see `resolved.rs`). Read back, the text is the same config.
     pub fn to_toml(&self, shape: &RunShape) -> Result<String> {
         let text = toml::to_string(&self.config).context("writing the resolved config as TOML")?;
         let lr0 = self.config.optimizer.lr0();
         let horizons = schedule::omitted_horizons(&self.config.schedule, lr0, shape);
-        Ok(schedule::annotate(&text, &horizons))
+        let text = schedule::annotate(&text, &horizons);
+        Ok(resolved::complete(&text, &self.config))
     }
 }
 

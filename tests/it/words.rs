@@ -3,7 +3,8 @@
 //! section's keys, a path that does not exist as one that does not exist, help text without
 //! Rust source syntax, and `check` printing the whole resolved config.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
@@ -193,5 +194,169 @@ fn find_lr_names_its_mode_as_the_flag_takes_it() {
             "{err}"
         );
         assert!(!err.contains("Exp") && !err.contains("Linear)"), "{err}");
+    }
+}
+
+/// The keys a section accepts, as lrtrain itself lists them when one is unknown.
+fn accepted(config: &Path, section: &str) -> Vec<String> {
+    let key = if section.is_empty() {
+        "zz_not_a_key".to_string()
+    } else {
+        format!("{section}.zz_not_a_key")
+    };
+    let err = refusal(config, &["--set", &format!("{key}=1")]);
+    let list = err
+        .split_once(", expected ")
+        .unwrap_or_else(|| panic!("{section}: {err}"))
+        .1;
+    list.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect()
+}
+
+/// `check`'s output cut into its tables: `""` for the top, `data`, `schedule.phases[1]`, ….
+fn tables(text: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut table = String::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(name) = t.strip_prefix("[[").and_then(|r| r.strip_suffix("]]")) {
+            let n = counts.entry(name.to_string()).or_default();
+            table = format!("{name}[{n}]");
+            *n += 1;
+        } else if let Some(name) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            table = name.to_string();
+        } else {
+            out.entry(table.clone()).or_default().push(t.to_string());
+        }
+    }
+    out
+}
+
+/// Whether `key` is in `lines`: set (`key = …`) or, unset, in a comment (`# key = …` for a
+/// value that stands in for it, `# key: unset (…)`).
+fn shows(lines: &[String], key: &str) -> bool {
+    lines.iter().any(|l| {
+        let l = l.strip_prefix("# ").unwrap_or(l);
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.starts_with(" =") || rest.starts_with(':'))
+    })
+}
+
+fn shipped_configs() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["configs", "configs/schedules", "configs/optimizers"] {
+        for e in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|e| e == "toml") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn check_prints_every_key_the_config_accepts_for_every_shipped_config() {
+    let mut checked = 0;
+    for cfg in shipped_configs() {
+        let o = check(&cfg, &[]);
+        if stderr_of(&o).contains("apt-get install") {
+            continue; // Fashion-MNIST, a system package that may be missing here
+        }
+        assert!(o.status.success(), "{}: {}", cfg.display(), stderr_of(&o));
+        let text = String::from_utf8(o.stdout).unwrap();
+        let tables = tables(&text);
+        let mut sections: Vec<String> = [
+            "",
+            "data",
+            "model",
+            "optimizer",
+            "schedule",
+            "train",
+            "output",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // The tables inside the schedule: sequential's phases, chain's links.
+        sections.extend(
+            tables
+                .keys()
+                .filter(|t| t.starts_with("schedule.") && t.ends_with(']'))
+                .cloned(),
+        );
+        for section in &sections {
+            let lines = tables.get(section.as_str()).cloned().unwrap_or_default();
+            for key in accepted(&cfg, section) {
+                // A table value is a table of its own: `[train.early_stopping]`,
+                // `[[schedule.phases]]`.
+                let inner = if section.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{section}.{key}")
+                };
+                let own_table = tables
+                    .keys()
+                    .any(|t| *t == inner || t.starts_with(&format!("{inner}[")));
+                assert!(
+                    shows(&lines, &key) || own_table,
+                    "{}: check shows no {section}.{key}:\n{text}",
+                    cfg.display()
+                );
+            }
+        }
+        // early_stopping's own keys, set or in the comment that says it is unset.
+        let keys = accepted(&cfg, "train.early_stopping");
+        let train = &tables["train"];
+        let shown = match tables.get("train.early_stopping") {
+            Some(lines) => keys.iter().all(|k| shows(lines, k)),
+            None => train.iter().any(|l| {
+                l.starts_with("# early_stopping: unset")
+                    && keys.iter().all(|k| l.contains(&format!("{k} = ")))
+            }),
+        };
+        assert!(shown, "{}: early_stopping {keys:?}:\n{text}", cfg.display());
+        checked += 1;
+    }
+    assert!(checked >= 40, "{checked} configs checked");
+}
+
+#[test]
+fn checks_output_read_back_as_a_config_is_the_same_config() {
+    let dir = tempfile::tempdir().unwrap();
+    for cfg in shipped_configs() {
+        let o = check(&cfg, &[]);
+        if !o.status.success() {
+            continue; // Fashion-MNIST missing: the test above says which
+        }
+        let first = String::from_utf8(o.stdout).unwrap();
+        let again = write_config(dir.path(), "again.toml", &first);
+        let o = check(&again, &[]);
+        assert!(o.status.success(), "{}: {}", cfg.display(), stderr_of(&o));
+        assert_eq!(
+            String::from_utf8(o.stdout).unwrap(),
+            first,
+            "{}",
+            cfg.display()
+        );
+    }
+    // The CSV keys check writes out are the defaults: the same config as without them.
+    let o = check(&repo().join("configs/linear.toml"), &[]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    for line in [
+        "task = \"auto\"",
+        "features = []",
+        "ignore = []",
+        "categorical = []",
+        "missing = \"error\"",
+        "delimiter = \",\"",
+        "max_levels = 1000",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line}:\n{text}");
     }
 }
