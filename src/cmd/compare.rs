@@ -27,6 +27,7 @@ use crate::run::progress::Verbosity;
 use crate::run::require::Requirement;
 use crate::run::summary;
 use crate::run::{self, RunOptions};
+use crate::schedule::RunShape;
 use crate::sweep::manifest::{self, RunStatus};
 use crate::sweep::run as sweep_run;
 
@@ -263,29 +264,35 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
 
 /// What `lrtrain check` checks (everything `train` checks before its first step, the data
 /// loaded), and that the run will
-/// have the `--metric` asked for. Prints the schedule's lint warnings.
-pub fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()> {
+/// have the `--metric` asked for. Prints the schedule's lint warnings. Returns the run's shape
+/// (its task and whether it has a validation set: what its natural metric depends on).
+pub fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<RunShape> {
     let preflight = super::preflight(loaded)?;
     if !quiet {
         for warning in preflight.warnings {
             eprintln!("warning: {}: {warning}", loaded.path.display());
         }
     }
-    let validation = preflight.shape.has_validation;
-    // The data's task: an MLP on a regression CSV has no accuracy.
-    let classification = preflight.shape.classification;
-    let missing = match metric.map(Metric::parse).transpose()? {
-        Some(m) if m.is_validation() && !validation => Some("a validation set"),
-        Some(m) if m.is_accuracy() && !classification => Some("an accuracy (regression)"),
-        _ => None,
-    };
-    if let (Some(metric), Some(missing)) = (metric, missing) {
+    if let Some(metric) = metric
+        && let Some(missing) = lacks(metric, &preflight.shape)?
+    {
         bail_usage!(
             "{}: --metric {metric}: this config's runs will have no {metric}: it has no {missing}",
             loaded.path.display()
         );
     }
-    Ok(())
+    Ok(preflight.shape)
+}
+
+/// What a run of `shape` lacks to have `metric` (`a validation set`, `an accuracy
+/// (regression)`), if anything.
+pub fn lacks(metric: &str, shape: &RunShape) -> Result<Option<&'static str>> {
+    // The data's task: an MLP on a regression CSV has no accuracy.
+    Ok(match Metric::parse(metric)? {
+        m if m.is_validation() && !shape.has_validation => Some("a validation set"),
+        m if m.is_accuracy() && !shape.classification => Some("an accuracy (regression)"),
+        _ => None,
+    })
 }
 
 /// The result of one run: `Err` when it never started (bad data, no directory), else the

@@ -129,8 +129,12 @@ pub struct Plan {
     pub base: PathBuf,
     /// Every trial runs every seed, in this order (paired seeds).
     pub seeds: Vec<u64>,
+    /// The ranking metric: the file's `metric`, else (once [`Plan::settle_metric`] has seen the
+    /// trials' data) `compare`'s rule; `loss` until then.
     pub metric: String,
     pub mode: Direction,
+    /// True when the sweep file names its `metric`.
+    pub metric_given: bool,
     pub grid: Vec<Axis>,
     pub random: Option<Random>,
     pub prune: Option<Prune>,
@@ -160,21 +164,24 @@ impl Plan {
 
     /// The config of `trial` for run seed `seed`: the base config with the trial's overrides
     /// applied exactly as `--set` would (a path value is already absolute: sweep-file paths
-    /// resolve against the sweep file's directory), then `seed` set. Errors name the sweep file,
-    /// the trial and the axis of the first override (the config loader names the key).
+    /// resolve against the sweep file's directory), then `seed` set. Errors name the sweep file
+    /// and the trial, then what the user wrote: the axis (`line 6: optimizer.lrr = 0.1`) when
+    /// the error is one of its value, else the base config's file, line and key.
     pub fn load_trial(&self, trial: &Trial, seed: u64) -> Result<LoadedConfig> {
-        let mut loaded = config::load(&self.base, &trial.set_args()).map_err(|e| {
-            let axes: Vec<String> = trial
-                .overrides
-                .iter()
-                .zip(&trial.lines)
-                .map(|(o, line)| format!("line {line}: {}", o.path))
-                .collect();
+        let overrides: Vec<config::Override> = trial
+            .overrides
+            .iter()
+            .zip(&trial.lines)
+            .map(|(o, line)| config::Override {
+                item: o.set_arg(),
+                arg: format!("line {line}: {} = {}", o.path, inline::value(&o.value)),
+            })
+            .collect();
+        let mut loaded = config::load_with(&self.base, &overrides).map_err(|e| {
             UsageError(format!(
-                "{}: trial {} ({}): {e:#}",
+                "{}: trial {}: {e:#}",
                 self.path.display(),
-                trial.name,
-                axes.join(", ")
+                trial.name
             ))
         })?;
         loaded.config.seed = seed;
@@ -214,6 +221,22 @@ impl Plan {
             }
         }
         Ok(configs)
+    }
+
+    /// A sweep file without `metric` ranks by `compare`'s rule: the trials' natural metric
+    /// (`natural`, one per trial: val_accuracy for classification with a validation set,
+    /// accuracy without, val_loss for regression with one, else loss) when they all share it,
+    /// else `loss`, which every run has. A `metric` the file names stays.
+    pub fn settle_metric(&mut self, natural: &[&str]) {
+        if self.metric_given {
+            return;
+        }
+        let metric = match natural.split_first() {
+            Some((first, rest)) if rest.iter().all(|m| m == first) => first,
+            _ => "loss",
+        };
+        self.metric = metric.to_string();
+        self.mode = Direction::of(metric);
     }
 
     /// `--list`: CSV `index,name,overrides`, one row per trial, overrides as in
@@ -325,8 +348,9 @@ impl<'a> SweepFile<'a> {
         }
         let (base, base_table) = self.base()?;
         let seeds = self.seeds(&base_table)?;
+        // Optional (SPEC, third version): without it, compare's rule once the data is known.
         let metric = match self.table.get("metric") {
-            Some(Value::String(m)) if METRICS.contains(&m.as_str()) => m.clone(),
+            Some(Value::String(m)) if METRICS.contains(&m.as_str()) => Some(m.clone()),
             Some(other) => {
                 return Err(self.error(
                     None,
@@ -338,11 +362,7 @@ impl<'a> SweepFile<'a> {
                     ),
                 ));
             }
-            None => bail_usage!(
-                "{}: metric: missing: expected one of {}",
-                self.path.display(),
-                METRICS.join(", ")
-            ),
+            None => None,
         };
         let grid = self.grid()?;
         let random = self.random()?;
@@ -382,12 +402,15 @@ impl<'a> SweepFile<'a> {
         let trials = expand(&grid, random.as_ref(), &|key, value| {
             self.resolved(key, value)
         });
+        let metric_given = metric.is_some();
+        let metric = metric.unwrap_or_else(|| "loss".to_string());
         Ok(Plan {
             path: self.path.to_path_buf(),
             base,
             seeds,
             mode: Direction::of(&metric),
             metric,
+            metric_given,
             grid,
             random,
             prune,
@@ -973,6 +996,24 @@ mod tests {
     }
 
     #[test]
+    fn without_a_metric_the_trials_natural_metric_ranks_as_in_compare() {
+        let text = "base = \"base.toml\"\n[grid]\n\"optimizer.lr\" = [0.1]\n";
+        let mut p = plan(text);
+        p.settle_metric(&["val_accuracy", "val_accuracy"]);
+        assert_eq!(
+            (p.metric.as_str(), p.mode),
+            ("val_accuracy", Direction::Max)
+        );
+        let mut p = plan(text);
+        p.settle_metric(&["val_accuracy", "accuracy"]);
+        assert_eq!((p.metric.as_str(), p.mode), ("loss", Direction::Min));
+        // A metric the file names is kept.
+        let mut p = plan(&format!("{HEAD}[grid]\n\"optimizer.lr\" = [0.1]\n"));
+        p.settle_metric(&["val_accuracy"]);
+        assert_eq!(p.metric, "val_loss");
+    }
+
+    #[test]
     fn apply_sets_dotted_paths_and_replaces_whole_tables() {
         let mut t: toml::Table = toml::from_str(BASE).unwrap();
         let o = |path: &str, v: &str| Override {
@@ -1020,12 +1061,12 @@ mod tests {
         let msg = error(&format!(
             "{HEAD}[grid]\n\"optimizer.lr\" = [0.1]\n\"optimizer.lrr\" = [0.1]\n"
         ));
-        assert!(msg.contains("trial lr=0.1,lrr=0.1"), "{msg}");
-        assert!(msg.contains("line 6: optimizer.lrr"), "{msg}");
+        assert!(msg.contains("trial lr=0.1,lrr=0.1: line 6: optimizer.lrr = 0.1: optimizer.lrr: unknown field `lrr`"), "{msg}");
+        assert!(!msg.contains("--set"), "{msg}");
         assert!(msg.contains("lrr"), "{msg}");
         let msg = error(&format!("{HEAD}[grid]\n\"trainer.epochs\" = [3]\n"));
         assert!(
-            msg.contains("line 5: trainer.epochs") && msg.contains("unknown field `trainer`"),
+            msg.contains("line 5: trainer.epochs = 3: trainer: unknown field `trainer`"),
             "{msg}"
         );
     }
@@ -1034,7 +1075,9 @@ mod tests {
     fn a_value_of_the_wrong_type_names_the_axis() {
         let msg = error(&format!("{HEAD}[grid]\n\"train.epochs\" = [2, \"many\"]\n"));
         assert!(
-            msg.contains("trial epochs=many (line 5: train.epochs)"),
+            msg.contains(
+                "trial epochs=many: line 5: train.epochs = \"many\": train.epochs: invalid type"
+            ),
             "{msg}"
         );
         let msg = error(&format!("{HEAD}[grid]\n\"optimizer.lr\" = 0.1\n"));
@@ -1138,8 +1181,14 @@ mod tests {
         assert!(msg.contains("line 2: seeds:"), "{msg}");
         let msg = error(&format!("base = \"base.toml\"\nmetric = \"f1\"\n{g}"));
         assert!(msg.contains("line 2: metric: expected one of val_accuracy, val_loss, accuracy, loss, found \"f1\""), "{msg}");
-        let msg = error(&format!("base = \"base.toml\"\n{g}"));
-        assert!(msg.contains("metric: missing"), "{msg}");
+        // No metric: not an error, and not one that hides the file's real error.
+        let p = plan(&format!("base = \"base.toml\"\n{g}"));
+        assert!(!p.metric_given);
+        let msg = error("base = \"base.toml\"\n[grid]\nseed = [1, 2]\n");
+        assert!(
+            msg.contains("line 3: grid.seed: the runs' seeds come from `seeds`"),
+            "{msg}"
+        );
         let msg = error(&format!("{HEAD}{g}[prune]\nkind = \"hyperband\"\n"));
         assert!(
             msg.contains("line 7: prune.kind: expected \"halving\""),

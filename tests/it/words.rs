@@ -360,3 +360,97 @@ fn checks_output_read_back_as_a_config_is_the_same_config() {
         assert!(text.lines().any(|l| l == line), "{line}:\n{text}");
     }
 }
+
+/// A sweep over `base` (written beside it) with `body` after `base = "base.toml"`.
+fn sweep_file(dir: &Path, base: &str, body: &str) -> PathBuf {
+    write_config(dir, "base.toml", base);
+    write_config(dir, "s.toml", &format!("base = \"base.toml\"\n{body}"))
+}
+
+fn penguins(epochs: usize) -> String {
+    std::fs::read_to_string(repo().join("configs/penguins.toml"))
+        .unwrap()
+        .replace("../data/", &format!("{}/data/", repo().display()))
+        .replace("epochs = 60", &format!("epochs = {epochs}"))
+}
+
+#[test]
+fn a_sweep_file_without_a_metric_shows_its_real_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sweep_file(dir.path(), &penguins(1), "[grid]\nseed = [1, 2]\n");
+    let o = lrtrain()
+        .args(["sweep", s.to_str().unwrap(), "--list"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr_of(&o);
+    assert!(
+        err.contains("s.toml: line 3: grid.seed: the runs' seeds come from `seeds`, not an axis"),
+        "{err}"
+    );
+    assert!(!err.contains("metric"), "{err}");
+}
+
+#[test]
+fn a_sweep_file_without_a_metric_ranks_by_compares_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    // Classification with a validation set: val_accuracy, as compare would rank.
+    let s = sweep_file(
+        dir.path(),
+        &penguins(1),
+        "seeds = 1\n[grid]\n\"optimizer.lr\" = [0.01, 0.02]\n",
+    );
+    let out = dir.path().join("out");
+    let o = lrtrain()
+        .args(["sweep", s.to_str().unwrap(), "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let json = read_json(&out.join("sweep.json"));
+    assert_eq!(json["metric"], "val_accuracy");
+    assert_eq!(json["table"]["metric"], "val_accuracy");
+    // Regression without a validation set: loss.
+    let linear = std::fs::read_to_string(repo().join("configs/linear.toml"))
+        .unwrap()
+        .replace("../data/", &format!("{}/data/", repo().display()))
+        .replace("epochs = 3000", "epochs = 2");
+    let s = sweep_file(
+        dir.path(),
+        &linear,
+        "seeds = 1\n[grid]\n\"optimizer.lr\" = [0.01]\n",
+    );
+    let out = dir.path().join("out2");
+    let o = lrtrain()
+        .args(["sweep", s.to_str().unwrap(), "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    assert_eq!(read_json(&out.join("sweep.json"))["metric"], "loss");
+}
+
+#[test]
+fn a_sweep_metric_its_runs_will_not_have_names_the_sweep_files_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let linear = std::fs::read_to_string(repo().join("configs/linear.toml"))
+        .unwrap()
+        .replace("../data/", &format!("{}/data/", repo().display()));
+    let s = sweep_file(
+        dir.path(),
+        &linear,
+        "metric = \"val_accuracy\"\n[grid]\n\"optimizer.lr\" = [0.01]\n",
+    );
+    let o = lrtrain()
+        .args(["sweep", s.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr_of(&o);
+    assert!(
+        err.contains("s.toml: metric = \"val_accuracy\": the runs of trial lr=0.01 will have no val_accuracy: it has no"),
+        "{err}"
+    );
+    assert!(!err.contains("--metric"), "{err}");
+}
