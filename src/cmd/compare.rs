@@ -46,6 +46,13 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     if let Some(target) = args.target.filter(|t| !t.is_finite()) {
         bail_usage!("--target {target}: expected a finite number");
     }
+    // Counted before anything is loaded or planned run by run.
+    if args.from.is_empty() {
+        config::range::int_in("--seeds", args.seeds, 1, plan::MAX_SEEDS)?;
+        plan::check_runs(args.configs.len() as u128 * u128::from(args.seeds), || {
+            format!("{} configs × --seeds {}", args.configs.len(), args.seeds)
+        })?;
+    }
 
     // Checked (and its parent made) before anything trains; absolute, so every run directory
     // and file written under it is too.

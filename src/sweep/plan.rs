@@ -35,6 +35,7 @@ use super::prune::Prune;
 use super::random::Distribution;
 use crate::bail_usage;
 use crate::compare::METRICS;
+use crate::compare::plan::{MAX_NAME, MAX_SEEDS, check_runs, fit_name};
 use crate::config::{self, LoadedConfig};
 use crate::data;
 use crate::error::UsageError;
@@ -142,6 +143,12 @@ pub struct Plan {
 }
 
 const TOP_KEYS: [&str; 6] = ["base", "seeds", "metric", "grid", "random", "prune"];
+
+/// Most trials a sweep file may expand to (`[grid]`'s cross product × `[random] samples`),
+/// counted before any trial is made, so a typo in an axis costs a one-line refusal, not
+/// minutes and gigabytes. The runs (trials × seeds) obey `compare`'s
+/// [`crate::compare::plan::MAX_RUNS`], and `seeds = K` its [`MAX_SEEDS`].
+pub const MAX_TRIALS: usize = 10_000;
 
 impl Plan {
     /// Reads and expands `path`. Errors are usage errors (exit 2) naming the sweep file, the
@@ -399,6 +406,7 @@ impl<'a> SweepFile<'a> {
                 }
             }
         }
+        self.check_size(&grid, random.as_ref(), seeds.len())?;
         let trials = expand(&grid, random.as_ref(), &|key, value| {
             self.resolved(key, value)
         });
@@ -415,6 +423,38 @@ impl<'a> SweepFile<'a> {
             random,
             prune,
             trials,
+        })
+    }
+
+    /// Refuses a sweep of more than [`MAX_TRIALS`] trials or [`crate::compare::plan::MAX_RUNS`]
+    /// runs, counted from the axes' lengths before any trial is made.
+    fn check_size(&self, grid: &[Axis], random: Option<&Random>, seeds: usize) -> Result<()> {
+        // u128 and saturating: 40 axes of 10 values must be refused, not overflow.
+        let mut factors: Vec<String> = grid.iter().map(|a| a.values.len().to_string()).collect();
+        let mut trials = grid
+            .iter()
+            .fold(1u128, |n, a| n.saturating_mul(a.values.len() as u128));
+        if let Some(r) = random {
+            factors.push(format!("{} samples", r.samples));
+            trials = trials.saturating_mul(r.samples as u128);
+        }
+        let (section, what) = if grid.is_empty() {
+            ("random", "samples")
+        } else {
+            ("grid", "axes")
+        };
+        if trials > MAX_TRIALS as u128 {
+            return Err(self.error(
+                None,
+                section,
+                format!(
+                    "{} = {trials} trials; expected at most {MAX_TRIALS}: use fewer {what}, or split the sweep into several files",
+                    factors.join(" × ")
+                ),
+            ));
+        }
+        check_runs(trials.saturating_mul(seeds as u128), || {
+            format!("{}: {trials} trials × {seeds} seeds", self.path.display())
         })
     }
 
@@ -481,7 +521,14 @@ impl<'a> SweepFile<'a> {
                 Some(Value::Integer(s)) if *s >= 0 => *s as u64,
                 _ => 42,
             }]),
-            Some(Value::Integer(k)) if *k >= 1 => Ok((1..=*k as u64).collect()),
+            Some(Value::Integer(k)) if (1..=MAX_SEEDS as i64).contains(k) => {
+                Ok((1..=*k as u64).collect())
+            }
+            Some(Value::Integer(k)) if *k > MAX_SEEDS as i64 => Err(self.error(
+                None,
+                "seeds",
+                format!("expected at most {MAX_SEEDS} seeds, found {k}"),
+            )),
             Some(Value::Array(items)) if !items.is_empty() => {
                 let mut seeds = Vec::with_capacity(items.len());
                 for v in items {
@@ -538,12 +585,15 @@ impl<'a> SweepFile<'a> {
             return Err(self.error(None, "random", "expected a table"));
         };
         let samples = match random.get("samples") {
-            Some(Value::Integer(n)) if *n >= 1 => *n as usize,
+            Some(Value::Integer(n)) if (1..=MAX_TRIALS as i64).contains(n) => *n as usize,
             Some(other) => {
                 return Err(self.error(
                     Some("random"),
                     "samples",
-                    format!("expected an integer >= 1, found {}", inline::value(other)),
+                    format!(
+                        "expected an integer in [1, {MAX_TRIALS}], found {}",
+                        inline::value(other)
+                    ),
                 ));
             }
             None => {
@@ -730,6 +780,45 @@ fn lookup<'t>(table: &'t toml::Table, key: &str) -> Option<&'t Value> {
     }
 }
 
+/// A trial's name from its `key=value` parts, at most [`MAX_NAME`] bytes (a directory name):
+/// the parts joined by commas when that fits; else the longest parts are cut (marked `..`)
+/// until it does, and a hash of the whole name is appended (`-h0123456789abcdef`), so every
+/// axis stays visible and distinct values stay distinct. The same parts always give the
+/// same name.
+fn fit_parts(mut parts: Vec<String>) -> String {
+    let whole = parts.join(",");
+    if whole.len() <= MAX_NAME {
+        return whole;
+    }
+    let hash = format!("-h{:016x}", config::hash::fnv1a(whole.as_bytes()));
+    let budget = MAX_NAME - hash.len();
+    // A cut part keeps at least this much of its `key=value`.
+    const KEEP: usize = 12;
+    loop {
+        let total = parts.iter().map(String::len).sum::<usize>() + parts.len().saturating_sub(1);
+        if total <= budget {
+            return format!("{}{hash}", parts.join(","));
+        }
+        let Some((i, longest)) = parts
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, p)| (p.len(), std::cmp::Reverse(*i)))
+        else {
+            return fit_name(&whole);
+        };
+        let mut cut = longest.len().saturating_sub(total - budget + 2).max(KEEP);
+        if cut + 2 >= longest.len() {
+            // Too many axes for any cut to help: the whole name, cut at its end.
+            return fit_name(&whole);
+        }
+        while !longest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let shortened = format!("{}..", &longest[..cut]);
+        parts[i] = shortened;
+    }
+}
+
 /// The trials: grid points in odometer order (last axis fastest), each with every random
 /// sample; names made unique by `-2`, `-3`, … in trial order. Names show values as written;
 /// overrides hold them as `resolve(key, value)` gives them (paths made absolute).
@@ -778,10 +867,12 @@ fn expand(
                 })
                 .collect();
             let lines = written.iter().map(|(_, _, line)| *line).collect();
-            let base = base.join(",");
+            let base = fit_parts(base);
+            // Unique also where the file system ignores case (macOS, Windows): `act=ReLU` and
+            // `act=relu` would share one directory there.
             let mut name = base.clone();
             let mut n = 1;
-            while !seen.insert(name.clone()) {
+            while !seen.insert(name.to_lowercase()) {
                 n += 1;
                 name = format!("{base}-{n}");
             }
@@ -916,6 +1007,24 @@ mod tests {
     }
 
     #[test]
+    fn without_a_metric_the_trials_natural_metric_ranks_as_in_compare() {
+        let text = "base = \"base.toml\"\n[grid]\n\"optimizer.lr\" = [0.1]\n";
+        let mut p = plan(text);
+        p.settle_metric(&["val_accuracy", "val_accuracy"]);
+        assert_eq!(
+            (p.metric.as_str(), p.mode),
+            ("val_accuracy", Direction::Max)
+        );
+        let mut p = plan(text);
+        p.settle_metric(&["val_accuracy", "accuracy"]);
+        assert_eq!((p.metric.as_str(), p.mode), ("loss", Direction::Min));
+        // A metric the file names is kept.
+        let mut p = plan(&format!("{HEAD}[grid]\n\"optimizer.lr\" = [0.1]\n"));
+        p.settle_metric(&["val_accuracy"]);
+        assert_eq!(p.metric, "val_loss");
+    }
+
+    #[test]
     fn every_random_sample_meets_every_grid_point_and_the_draws_repeat() {
         let text = format!(
             "{HEAD}[grid]\n\"optimizer.momentum\" = [0.0, 0.9]\n[random]\nsamples = 3\n\"optimizer.lr\" = {{ log_uniform = [1e-4, 1e-1] }}\n\"train.batch_size\" = {{ int_uniform = [8, 64] }}\n"
@@ -948,6 +1057,36 @@ mod tests {
         ));
         assert_eq!(p.trials.len(), 4);
         assert!(p.trials.iter().all(|t| t.name.starts_with("lr=0.01")));
+    }
+
+    #[test]
+    fn a_name_too_long_for_a_directory_is_cut_part_by_part_and_hashed() {
+        let wide = format!("[{}]", vec!["1000"; 80].join(", "));
+        let p = plan(&format!(
+            "{HEAD}[grid]\n\"model.hidden\" = [{wide}, [5]]\n\"train.shuffle\" = [true, false]\n"
+        ));
+        let n = names(&p);
+        assert!(n.iter().all(|n| n.len() <= MAX_NAME), "{n:?}");
+        // Every axis stays visible, the cut is marked, and the two long names differ.
+        assert!(
+            n[0].starts_with("hidden=[1000,1000,") && n[0].contains("..,shuffle=true-h"),
+            "{}",
+            n[0]
+        );
+        assert!(n[1].contains("..,shuffle=false-h"), "{}", n[1]);
+        assert_eq!(n[2], "hidden=[5],shuffle=true");
+        assert_eq!(
+            names(&plan(&format!(
+                "{HEAD}[grid]\n\"model.hidden\" = [{wide}, [5]]\n\"train.shuffle\" = [true, false]\n"
+            ))),
+            n,
+            "the same file, the same names"
+        );
+        // The overrides keep the whole value.
+        assert_eq!(p.trials[0].overrides[0].value.as_array().unwrap().len(), 80);
+        // Names that differ only in case get a suffix: one directory on macOS and Windows.
+        let p = plan(&format!("{HEAD}[grid]\n\"data.target\" = [\"Y\", \"y\"]\n"));
+        assert_eq!(names(&p), vec!["target=Y", "target=y-2"]);
     }
 
     #[test]
@@ -993,24 +1132,6 @@ mod tests {
                 .config
                 .optimizer
         });
-    }
-
-    #[test]
-    fn without_a_metric_the_trials_natural_metric_ranks_as_in_compare() {
-        let text = "base = \"base.toml\"\n[grid]\n\"optimizer.lr\" = [0.1]\n";
-        let mut p = plan(text);
-        p.settle_metric(&["val_accuracy", "val_accuracy"]);
-        assert_eq!(
-            (p.metric.as_str(), p.mode),
-            ("val_accuracy", Direction::Max)
-        );
-        let mut p = plan(text);
-        p.settle_metric(&["val_accuracy", "accuracy"]);
-        assert_eq!((p.metric.as_str(), p.mode), ("loss", Direction::Min));
-        // A metric the file names is kept.
-        let mut p = plan(&format!("{HEAD}[grid]\n\"optimizer.lr\" = [0.1]\n"));
-        p.settle_metric(&["val_accuracy"]);
-        assert_eq!(p.metric, "val_loss");
     }
 
     #[test]
@@ -1110,7 +1231,7 @@ mod tests {
         let r = |body: &str| error(&format!("{HEAD}[random]\n{body}"));
         let msg = r("samples = 0\n\"optimizer.lr\" = { uniform = [0.1, 0.2] }\n");
         assert!(
-            msg.contains("line 5: random.samples: expected an integer >= 1, found 0"),
+            msg.contains("line 5: random.samples: expected an integer in [1, 10000], found 0"),
             "{msg}"
         );
         let msg = r("samples = 2\n\"optimizer.lr\" = { uniform = [0.2, 0.1] }\n");

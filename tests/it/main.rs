@@ -26,6 +26,7 @@ mod hostile;
 mod interrupt;
 mod layout;
 mod library;
+mod limits;
 mod optimizers;
 mod paths;
 mod predict;
