@@ -217,7 +217,16 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
     let mut jobs = Vec::new();
     let mut loaded_all = Vec::new();
     for path in &args.configs {
-        loaded_all.push(config::load(path, &args.set)?);
+        // `--set` applies to every config: an error it causes in one names which.
+        let loaded = config::load(path, &args.set).map_err(|e| {
+            let shown = path.display().to_string();
+            if args.set.is_empty() || format!("{e:#}").starts_with(&shown) {
+                e
+            } else {
+                e.context(shown)
+            }
+        })?;
+        loaded_all.push(loaded);
     }
     // Paired seeds: every config runs the first config's seeds.
     let first_seed = loaded_all.first().map_or(0, |l| l.config.seed);

@@ -454,3 +454,27 @@ fn a_sweep_metric_its_runs_will_not_have_names_the_sweep_files_key() {
     );
     assert!(!err.contains("--metric"), "{err}");
 }
+
+#[test]
+fn a_set_that_fails_for_one_of_several_compared_configs_names_that_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let sgd = repo().join("configs/linear.toml");
+    let adam = repo().join("configs/penguins.toml");
+    let o = lrtrain()
+        .arg("compare")
+        .args([&sgd, &adam])
+        .args(["--set", "optimizer.momentum=0.9", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr_of(&o);
+    assert!(
+        err.starts_with(&format!(
+            "error: {}: --set optimizer.momentum=0.9: optimizer.momentum: unknown field `momentum`",
+            adam.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
