@@ -208,3 +208,27 @@ fn an_output_name_longer_than_a_file_system_holds_is_refused_with_exit_2() {
         "{err}"
     );
 }
+
+#[test]
+fn one_hot_inputs_beyond_what_memory_holds_are_refused_before_they_are_made() {
+    let dir = tempfile::tempdir().unwrap();
+    // 50,000 rows with a distinct id each: 50,000 × 50,001 inputs, 10 GB of f32.
+    let mut csv = String::from("id,x,y\n");
+    for i in 0..50_000 {
+        csv += &format!("id{i},{},{}\n", i % 7, i % 2);
+    }
+    std::fs::write(dir.path().join("ids.csv"), csv).unwrap();
+    write_config(
+        dir.path(),
+        "c.toml",
+        "[data]\nkind = \"csv\"\npath = \"ids.csv\"\ntarget = \"y\"\ncategorical = [\"id\"]\nmax_levels = 1000000000\n",
+    );
+    let (code, err, took) = run(dir.path(), &["check", "--config", "c.toml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("50000 rows × 50001 inputs = 2500050000 values; expected at most 2147483648"),
+        "{err}"
+    );
+    assert!(took < Duration::from_secs(20), "{took:?}");
+}
