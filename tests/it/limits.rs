@@ -232,3 +232,27 @@ fn one_hot_inputs_beyond_what_memory_holds_are_refused_before_they_are_made() {
     );
     assert!(took < Duration::from_secs(20), "{took:?}");
 }
+
+#[test]
+fn find_lr_steps_times_seeds_above_the_limit_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    base(dir.path(), "");
+    let (code, err, _) = run(
+        dir.path(),
+        &[
+            "find-lr",
+            "--config",
+            "base.toml",
+            "--steps",
+            "100000",
+            "--seeds",
+            "1000",
+        ],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        "error: --steps 100000 × --seeds 1000 = 100000000 steps; expected at most 1000000 in all\n"
+    );
+    assert!(!dir.path().join("runs").exists());
+}
