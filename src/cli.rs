@@ -95,7 +95,7 @@ pub struct PredictArgs {
     /// Replace an existing --out file.
     #[arg(long, requires = "out")]
     pub force: bool,
-    /// Predict with the averaged weights of `[train] ema` (params_ema.bin) instead of the raw ones.
+    /// Predict with the averaged weights of [train] ema (params_ema.bin) instead of the raw ones.
     #[arg(long)]
     pub ema: bool,
 }
@@ -119,7 +119,7 @@ pub struct ExportArgs {
     /// Replace an existing --out file.
     #[arg(long)]
     pub force: bool,
-    /// Export the averaged weights of `[train] ema` (params_ema.bin) instead of the raw ones.
+    /// Export the averaged weights of [train] ema (params_ema.bin) instead of the raw ones.
     #[arg(long)]
     pub ema: bool,
 }
@@ -247,10 +247,10 @@ pub struct CompareArgs {
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// The sweep file: base config, seeds, metric, `[grid]`, `[random]`, `[prune]`.
+    /// The sweep file: base config, seeds, metric, [grid], [random], [prune].
     #[arg(value_name = "SWEEP.toml")]
     pub sweep: PathBuf,
-    /// Where the runs, sweep.csv, sweep.json and epochs.csv go (default: `runs/<sweep file stem>`).
+    /// Where the runs, sweep.csv, sweep.json and epochs.csv go (default: runs/{sweep file stem}).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Runs trained at once, each with its config's threads (default: as many as fit the cores).
@@ -289,7 +289,7 @@ pub struct SweepArgs {
     /// Array tasks of the --slurm script (default: one per trial, at most 64).
     #[arg(long, value_name = "N", requires = "slurm")]
     pub shards: Option<usize>,
-    /// An extra `#SBATCH ARG` line of the --slurm script (repeatable).
+    /// An extra #SBATCH ARG line of the --slurm script (repeatable).
     #[arg(
         long = "sbatch-arg",
         value_name = "ARG",
@@ -349,7 +349,7 @@ pub struct EvalArgs {
     /// The CSV has no header row (--target is then a 0-based column index).
     #[arg(long, requires = "csv")]
     pub no_header: bool,
-    /// Evaluate the averaged weights of `[train] ema` (params_ema.bin) instead of the raw ones.
+    /// Evaluate the averaged weights of [train] ema (params_ema.bin) instead of the raw ones.
     #[arg(long)]
     pub ema: bool,
 }

@@ -27,6 +27,7 @@ use crate::run::progress::Verbosity;
 use crate::run::require::Requirement;
 use crate::run::summary;
 use crate::run::{self, RunOptions};
+use crate::schedule::RunShape;
 use crate::sweep::manifest::{self, RunStatus};
 use crate::sweep::run as sweep_run;
 
@@ -44,6 +45,13 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     }
     if let Some(target) = args.target.filter(|t| !t.is_finite()) {
         bail_usage!("--target {target}: expected a finite number");
+    }
+    // Counted before anything is loaded or planned run by run.
+    if args.from.is_empty() {
+        config::range::int_in("--seeds", args.seeds, 1, plan::MAX_SEEDS)?;
+        plan::check_runs(args.configs.len() as u128 * u128::from(args.seeds), || {
+            format!("{} configs × --seeds {}", args.configs.len(), args.seeds)
+        })?;
     }
 
     // Checked (and its parent made) before anything trains; absolute, so every run directory
@@ -275,7 +283,16 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
     let mut jobs = Vec::new();
     let mut loaded_all = Vec::new();
     for path in &args.configs {
-        loaded_all.push(config::load(path, &args.set)?);
+        // `--set` applies to every config: an error it causes in one names which.
+        let loaded = config::load(path, &args.set).map_err(|e| {
+            let shown = path.display().to_string();
+            if args.set.is_empty() || format!("{e:#}").starts_with(&shown) {
+                e
+            } else {
+                e.context(shown)
+            }
+        })?;
+        loaded_all.push(loaded);
     }
     // Paired seeds: every config runs the first config's seeds.
     let first_seed = loaded_all.first().map_or(0, |l| l.config.seed);
@@ -337,29 +354,35 @@ fn plan_jobs(args: &CompareArgs, out: &Path) -> Result<(Vec<String>, Vec<Job>)> 
 
 /// What `lrtrain check` checks (everything `train` checks before its first step, the data
 /// loaded), and that the run will
-/// have the `--metric` asked for. Prints the schedule's lint warnings.
-pub fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<()> {
+/// have the `--metric` asked for. Prints the schedule's lint warnings. Returns the run's shape
+/// (its task and whether it has a validation set: what its natural metric depends on).
+pub fn check(loaded: &LoadedConfig, metric: Option<&str>, quiet: bool) -> Result<RunShape> {
     let preflight = super::preflight(loaded)?;
     if !quiet {
         for warning in preflight.warnings {
             eprintln!("warning: {}: {warning}", loaded.path.display());
         }
     }
-    let validation = preflight.shape.has_validation;
-    // The data's task: an MLP on a regression CSV has no accuracy.
-    let classification = preflight.shape.classification;
-    let missing = match metric.map(Metric::parse).transpose()? {
-        Some(m) if m.is_validation() && !validation => Some("a validation set"),
-        Some(m) if m.is_accuracy() && !classification => Some("an accuracy (regression)"),
-        _ => None,
-    };
-    if let (Some(metric), Some(missing)) = (metric, missing) {
+    if let Some(metric) = metric
+        && let Some(missing) = lacks(metric, &preflight.shape)?
+    {
         bail_usage!(
             "{}: --metric {metric}: this config's runs will have no {metric}: it has no {missing}",
             loaded.path.display()
         );
     }
-    Ok(())
+    Ok(preflight.shape)
+}
+
+/// What a run of `shape` lacks to have `metric` (`a validation set`, `an accuracy
+/// (regression)`), if anything.
+pub fn lacks(metric: &str, shape: &RunShape) -> Result<Option<&'static str>> {
+    // The data's task: an MLP on a regression CSV has no accuracy.
+    Ok(match Metric::parse(metric)? {
+        m if m.is_validation() && !shape.has_validation => Some("a validation set"),
+        m if m.is_accuracy() && !shape.classification => Some("an accuracy (regression)"),
+        _ => None,
+    })
 }
 
 /// The result of one run: `Err` when it never started (bad data, no directory), else the

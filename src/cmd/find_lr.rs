@@ -28,6 +28,8 @@ use crate::train::{self, Trainer};
 pub const FILES: [&str; 2] = ["lrfind.csv", "lrfind.json"];
 /// Most repeats `--seeds` accepts.
 const MAX_SEEDS: usize = 1000;
+/// Most steps of all seeds together (each one a row of lrfind.csv, kept in memory).
+const MAX_POINTS: usize = 1_000_000;
 
 /// The suggestion the snippet and `--write-config` use. fastai's `lr_find` has defaulted to
 /// valley since 2.5: it sits in the middle of the productive fall, away from the flat start and
@@ -44,6 +46,15 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
     };
     range.check()?;
     config::range::int_in("--seeds", args.seeds, 1, MAX_SEEDS)?;
+    // Every step of every seed is kept (lrfind.csv, the plot, the spread): bounded in all.
+    if args.steps.saturating_mul(args.seeds) > MAX_POINTS {
+        bail_usage!(
+            "--steps {} × --seeds {} = {} steps; expected at most {MAX_POINTS} in all",
+            args.steps,
+            args.seeds,
+            args.steps as u128 * args.seeds as u128
+        );
+    }
     let loaded = super::load_config(&args.config, &[], args.quiet)?;
     // Everything train would refuse is refused before the output directory is made.
     super::preflight(&loaded)?;
@@ -74,8 +85,11 @@ pub fn run(args: &FindLrArgs) -> Result<()> {
         cfg.seed = seed;
         if !args.quiet {
             eprintln!(
-                "seed {seed}: range test over {} steps, lr {} to {} ({:?})",
-                range.steps, range.min, range.max, range.mode
+                "seed {seed}: range test over {} steps, lr {} to {} (--mode {})",
+                range.steps,
+                range.min,
+                range.max,
+                range.mode.name()
             );
         }
         let (curve, shape) = range_test(&loaded, &cfg, range)?;

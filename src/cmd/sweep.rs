@@ -27,7 +27,7 @@ use crate::sweep::run::{self as sweep_run, Ended, Job, RunLock};
 use crate::sweep::shard::Shard;
 use crate::sweep::slurm::{self, SlurmJob};
 
-use super::compare::{check, check_requirements, print_table};
+use super::compare::{check, check_requirements, lacks, print_table};
 
 /// `--out` when not given: `runs/<sweep file stem>`.
 pub const DEFAULT_OUT_PARENT: &str = "runs";
@@ -42,7 +42,7 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         Some(s) => s.parse::<Shard>()?,
         None => Shard::ALL,
     };
-    let plan = Plan::load(&paths::absolute(&args.sweep))?;
+    let mut plan = Plan::load(&paths::absolute(&args.sweep))?;
     if args.list {
         print!("{}", plan.list_csv());
         return Ok(());
@@ -71,16 +71,34 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     };
     same_sweep(&plan, &out)?;
 
-    // Every trial's config and data, before anything trains or is written.
+    // Every trial's config and data, before anything trains or is written; the metric the
+    // file names must be one every run will have, and without one, compare's rule picks it.
     let configs = plan.validate()?;
-    for loaded in &configs {
-        check(loaded, Some(&plan.metric), args.quiet)?;
+    let mut natural = Vec::with_capacity(configs.len());
+    for (trial, loaded) in plan.trials.iter().zip(&configs) {
+        let shape = check(loaded, None, args.quiet)?;
+        if plan.metric_given
+            && let Some(missing) = lacks(&plan.metric, &shape)?
+        {
+            bail_usage!(
+                "{}: metric = \"{}\": the runs of trial {} will have no {}: it has no {missing}",
+                plan.path.display(),
+                plan.metric,
+                trial.name,
+                plan.metric
+            );
+        }
+        natural.push(compare::natural_metric(
+            shape.classification,
+            shape.has_validation,
+        ));
         for r in &requirements {
             if let Some(why) = super::train::unmeasurable(loaded, r)? {
                 bail_usage!("{}: --require {r}: {why}", loaded.path.display());
             }
         }
     }
+    plan.settle_metric(&natural);
     // An axis over the data or the model's task would rank runs that are not comparable.
     compare::comparable::check(
         &plan

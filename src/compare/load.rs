@@ -88,8 +88,19 @@ fn dir_name(dir: &Path) -> String {
 pub fn groups(dirs: &[PathBuf]) -> Result<Vec<Group>> {
     let mut found: Vec<(String, Vec<PathBuf>)> = Vec::new();
     for dir in dirs {
+        if !dir.exists() {
+            return Err(UsageError(format!(
+                "--from {}: does not exist (expected a run directory or a directory of them)",
+                dir.display()
+            ))
+            .into());
+        }
         if !dir.is_dir() {
-            return Err(UsageError(format!("--from {}: not a directory", dir.display())).into());
+            return Err(UsageError(format!(
+                "--from {}: is a file, not a directory (expected a run directory or a directory of them)",
+                dir.display()
+            ))
+            .into());
         }
         let before = found.len();
         if is_run(dir) {

@@ -43,10 +43,10 @@ pub const CSV_COLUMNS: [&str; 12] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum PairedTest {
-    /// The two-sided paired t-test ([`paired_t`]).
+    /// The two-sided paired t-test.
     #[default]
     T,
-    /// The Wilcoxon signed-rank test ([`wilcoxon`]).
+    /// The exact Wilcoxon signed-rank test.
     Wilcoxon,
 }
 

@@ -26,7 +26,8 @@ pub fn comparable(cfg: &RunConfig) -> RunConfig {
     c
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
+/// FNV-1a, 64 bits: a stable hash of bytes (the same on every machine and version).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         h ^= u64::from(b);

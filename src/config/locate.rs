@@ -58,6 +58,58 @@ pub(super) fn locate_error(message: &str, table: &toml::Table) -> Option<String>
     }
 }
 
+/// The keys a section has besides its kind's own: serde lists only the kind's keys when it
+/// refuses an unknown one in a section whose kind is flattened into it (`kind`, `lr`, `unit`,
+/// `validation_split` are missing from its list, and a kind without keys says "there are no
+/// fields"). Keyed by the table's path with array indices removed.
+const SHARED_KEYS: [(&str, &[&str]); 6] = [
+    ("data", &["kind", "validation_split"]),
+    ("model", &["kind"]),
+    ("optimizer", &["kind", "lr", "clip_norm"]),
+    (
+        "schedule",
+        &["kind", "unit", "warmup", "warmup_start_factor"],
+    ),
+    ("schedule.phases", &["kind", "length"]),
+    ("schedule.schedules", &["kind"]),
+];
+
+/// serde's `unknown field `x`, expected one of …` for the key at `path`, with the list made
+/// whole: the section's shared keys first, then the kind's own. Other messages are returned
+/// as they are.
+pub(super) fn every_key(message: &str, path: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((name, tail)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let table = path.rsplit_once('.').map_or("", |(t, _)| t);
+    let mut plain = String::with_capacity(table.len());
+    let mut depth = 0;
+    for c in table.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            c if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let shared = SHARED_KEYS
+        .iter()
+        .find(|(t, _)| *t == plain)
+        .map_or(&[][..], |(_, keys)| *keys);
+    if shared.is_empty() {
+        return message.to_string();
+    }
+    // serde's list: every name between backticks after the field's own.
+    let listed: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
+    let mut all: Vec<&str> = shared.to_vec();
+    all.extend(listed.iter().filter(|k| !shared.contains(k)));
+    let all: Vec<String> = all.iter().map(|k| format!("`{k}`")).collect();
+    format!("unknown field `{name}`, expected one of {}", all.join(", "))
+}
+
 /// True when top-level section `name` is present and does not deserialize.
 fn section_fails(table: &toml::Table, name: &str) -> bool {
     fn fails<T: serde::de::DeserializeOwned>(v: &toml::Value) -> bool {
@@ -222,4 +274,63 @@ fn find_path(
             _ => None,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parses<T: serde::de::DeserializeOwned>(text: &str) -> bool {
+        toml::from_str::<T>(text).is_ok()
+    }
+
+    #[test]
+    fn the_shared_keys_are_keys_of_their_sections() {
+        assert!(parses::<DataConfig>(
+            "kind = \"synthetic_linear\"\nvalidation_split = 0.1"
+        ));
+        assert!(parses::<ModelConfig>("kind = \"linear\""));
+        assert!(parses::<OptimizerConfig>(
+            "kind = \"sgd\"\nlr = 0.1\nclip_norm = 1.0"
+        ));
+        assert!(parses::<ScheduleConfig>(
+            "kind = \"constant\"\nunit = \"epoch\"\nwarmup = 1\nwarmup_start_factor = 0.5"
+        ));
+        assert!(parses::<crate::schedule::Phase>(
+            "kind = \"constant\"\nlength = 3"
+        ));
+        assert!(parses::<crate::schedule::ScheduleKind>(
+            "kind = \"constant\""
+        ));
+    }
+
+    #[test]
+    fn an_unknown_key_is_answered_with_every_key_of_its_section() {
+        assert_eq!(
+            every_key(
+                "unknown field `lrr`, expected one of `beta1`, `beta2`",
+                "optimizer.lrr"
+            ),
+            "unknown field `lrr`, expected one of `kind`, `lr`, `clip_norm`, `beta1`, `beta2`"
+        );
+        assert_eq!(
+            every_key(
+                "unknown field `warmpu`, there are no fields",
+                "schedule.warmpu"
+            ),
+            "unknown field `warmpu`, expected one of `kind`, `unit`, `warmup`, `warmup_start_factor`"
+        );
+        assert_eq!(
+            every_key(
+                "unknown field `x`, expected `total` or `min_lr`",
+                "schedule.phases[2].x"
+            ),
+            "unknown field `x`, expected one of `kind`, `length`, `total`, `min_lr`"
+        );
+        // Sections serde lists whole, and other messages, stay as they are.
+        let train = "unknown field `epoch`, expected one of `epochs`, `batch_size`";
+        assert_eq!(every_key(train, "train.epoch"), train);
+        let other = "invalid type: string \"x\", expected f64";
+        assert_eq!(every_key(other, "optimizer.lr"), other);
+    }
 }

@@ -23,6 +23,7 @@ pub mod hash;
 mod locate;
 pub mod paths;
 pub mod range;
+mod resolved;
 pub mod seed;
 mod set;
 
@@ -284,14 +285,16 @@ impl LoadedConfig {
         }
     }
 
-    /// The resolved config as TOML: every default filled in, paths absolute; an omitted
-    /// schedule horizon stays omitted (so it follows `train.epochs`) with its value on a `shape`
-    /// run shown in a comment.
+    /// The resolved config as TOML: every key the config accepts, every default filled in,
+    /// paths absolute; an omitted schedule horizon stays omitted (so it follows `train.epochs`)
+    /// with its value on a `shape` run shown in a comment, and so does every other optional key
+    /// left unset (see `resolved.rs`). Read back, the text is the same config.
     pub fn to_toml(&self, shape: &RunShape) -> Result<String> {
         let text = toml::to_string(&self.config).context("writing the resolved config as TOML")?;
         let lr0 = self.config.optimizer.lr0();
         let horizons = schedule::omitted_horizons(&self.config.schedule, lr0, shape);
-        Ok(schedule::annotate(&text, &horizons))
+        let text = schedule::annotate(&text, &horizons);
+        Ok(resolved::complete(&text, &self.config))
     }
 }
 
@@ -321,6 +324,19 @@ pub fn load_with(path: &Path, overrides: &[Override]) -> Result<LoadedConfig> {
 pub fn load_run(dir: &Path, overrides: &[Override]) -> Result<LoadedConfig> {
     let path = dir.join("config.toml");
     if !path.is_file() {
+        // Say what is wrong with the path as typed: a typo is not "not a run directory".
+        if !dir.exists() {
+            bail_usage!(
+                "{}: does not exist (expected a run directory, holding config.toml)",
+                dir.display()
+            );
+        }
+        if !dir.is_dir() {
+            bail_usage!(
+                "{}: is a file, not a run directory (expected a directory holding config.toml)",
+                dir.display()
+            );
+        }
         bail_usage!(
             "{}: not a run directory (no config.toml in it)",
             dir.display()
@@ -413,6 +429,10 @@ fn load_text(
             .map_err(|e: toml::de::Error| {
                 let message = e.message().trim().replace('\n', " ");
                 let key = locate_error(&message, &table);
+                let message = match key.as_deref() {
+                    Some(key) => locate::every_key(&message, key),
+                    None => message,
+                };
                 let located = match key.as_deref() {
                     Some(key) => match set::blame(&applied, key) {
                         Some(arg) => format!("{arg}: {key}: {message}"),

@@ -55,6 +55,7 @@ pub fn normalize(path: &Path) -> PathBuf {
 /// cannot be created (a component is a file, no permission: exit 1).
 pub fn output_file(path: &Path, flag: &str, force: Option<bool>) -> Result<PathBuf> {
     let abs = absolute(path);
+    fits(&abs, path, flag)?;
     if abs.is_dir() {
         bail_usage!(
             "{flag} {}: is a directory; name a file inside it",
@@ -79,6 +80,7 @@ pub fn output_file(path: &Path, flag: &str, force: Option<bool>) -> Result<PathB
 /// directory (exit 2), or its parent cannot be created (exit 1).
 pub fn output_dir(path: &Path, flag: &str) -> Result<PathBuf> {
     let abs = absolute(path);
+    fits(&abs, path, flag)?;
     if abs.exists() && !abs.is_dir() {
         bail_usage!("{flag} {}: exists and is not a directory", path.display());
     }
@@ -86,6 +88,32 @@ pub fn output_dir(path: &Path, flag: &str) -> Result<PathBuf> {
         create_parent(parent, path, flag)?;
     }
     Ok(abs)
+}
+
+/// Most bytes of one name in a path (a file or directory name) that file systems hold (ext4,
+/// XFS, Btrfs, APFS: 255).
+pub const NAME_MAX: usize = 255;
+
+/// Refuses (exit 2) an output path with a name longer than [`NAME_MAX`] bytes, before anything
+/// is made: the file system would refuse it only once the work is done.
+fn fits(abs: &Path, given: &Path, flag: &str) -> Result<()> {
+    if let Some(long) = abs
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .find(|c| c.len() > NAME_MAX)
+    {
+        let mut head = 24.min(long.len());
+        while !long.is_char_boundary(head) {
+            head -= 1;
+        }
+        bail_usage!(
+            "{flag} {}: the name {}… is {} bytes long; expected at most {NAME_MAX} (what file systems hold)",
+            given.display(),
+            &long[..head],
+            long.len()
+        );
+    }
+    Ok(())
 }
 
 /// A directory that cannot be made (below a regular file, no permission) is an I/O failure
@@ -103,6 +131,23 @@ fn create_parent(dir: &Path, given: &Path, flag: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_output_name_longer_than_a_file_system_holds_is_refused_before_anything_is_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = dir.path().join("a".repeat(300)).join("run");
+        let e = output_dir(&long, "--out").unwrap_err();
+        assert_eq!(crate::error::exit_code(&e), 2);
+        assert!(
+            e.to_string()
+                .contains("is 300 bytes long; expected at most 255"),
+            "{e}"
+        );
+        assert!(!dir.path().join("a".repeat(300)).exists());
+        let e = output_file(&dir.path().join("b".repeat(256)), "--plot", None).unwrap_err();
+        assert!(e.to_string().starts_with("--plot "), "{e}");
+        assert!(output_dir(&dir.path().join("c".repeat(255)), "--out").is_ok());
+    }
 
     #[test]
     fn normalize_removes_dots_and_climbs_only_inside_the_path() {

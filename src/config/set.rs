@@ -61,6 +61,9 @@ pub struct Applied {
     /// The file paths it set (data files, `output.dir`), absolute: errors about reading them
     /// name no key, only the file.
     pub files: Vec<String>,
+    /// The outermost table it created because the config had none there (`foo` for
+    /// `--set foo.bar=1`): an error about that table is this override's doing too.
+    pub created: Option<String>,
 }
 
 impl Applied {
@@ -73,7 +76,7 @@ impl Applied {
                     .strip_prefix(prefix)
                     .is_some_and(|r| r.starts_with('.') || r.starts_with('['))
         };
-        if inside(&self.path) {
+        if inside(&self.path) || self.created.as_deref().is_some_and(inside) {
             return true;
         }
         let Some(kept) = &self.kept else {
@@ -178,8 +181,13 @@ pub fn apply(table: &mut toml::Table, ov: &Override, cwd: &Path) -> Result<Appli
         .expect("split yields one part at least");
     let mut node = table;
     let mut here = String::new();
+    let mut created = None;
     for seg in parents {
+        let existed = node.contains_key(seg.name);
         node = step(node, seg, &mut here)?;
+        if !existed && created.is_none() {
+            created = Some(here.clone());
+        }
     }
     let path = join(&here, last);
     let mut applied = Applied {
@@ -188,6 +196,7 @@ pub fn apply(table: &mut toml::Table, ov: &Override, cwd: &Path) -> Result<Appli
         kept: None,
         note: None,
         files,
+        created,
     };
     match last.index {
         Some(i) => {
@@ -522,6 +531,7 @@ mod tests {
                 kept: None,
                 note: None,
                 files: Vec::new(),
+                created: None,
             },
             Applied {
                 path: "schedule.kind".into(),
@@ -529,6 +539,7 @@ mod tests {
                 kept: Some(vec!["unit".into()]),
                 note: None,
                 files: Vec::new(),
+                created: None,
             },
             Applied {
                 path: "schedule.phases[0]".into(),
@@ -536,6 +547,7 @@ mod tests {
                 kept: None,
                 note: None,
                 files: Vec::new(),
+                created: None,
             },
         ];
         assert_eq!(
@@ -558,6 +570,19 @@ mod tests {
             blame(&applied, "schedule.phases[1].total"),
             Some("--set schedule.kind=step")
         );
+    }
+
+    #[test]
+    fn a_table_the_override_created_is_its_own() {
+        let mut t = table("[optimizer]\nlr = 0.1");
+        let a = set(&mut t, "foo.bar.baz=1").unwrap();
+        assert_eq!(a.created.as_deref(), Some("foo"));
+        assert!(a.covers("foo") && a.covers("foo.bar") && !a.covers("optimizer"));
+        let a = set(&mut t, "optimizer.extra.x=1").unwrap();
+        assert_eq!(a.created.as_deref(), Some("optimizer.extra"));
+        assert!(a.covers("optimizer.extra") && !a.covers("optimizer"));
+        let a = set(&mut t, "optimizer.lr=0.2").unwrap();
+        assert_eq!(a.created, None);
     }
 
     #[test]

@@ -433,7 +433,20 @@ impl<'a> Plan<'a> {
 
     fn encode(&self, p: &Preprocessing, table: &Table, rows: &[usize]) -> Result<Encoded> {
         let width = p.width();
-        let mut x = vec![0.0f32; rows.len() * width];
+        // A categorical column is one input per level: the matrix is bounded before it is made.
+        let Some(values) = rows
+            .len()
+            .checked_mul(width)
+            .filter(|&n| n <= crate::model::MAX_ELEMENTS)
+        else {
+            bail!(
+                "{} rows × {width} inputs = {} values; expected at most {} (each level of a categorical column is one input: lower data.max_levels, or leave an identifier column out with data.ignore)",
+                rows.len(),
+                rows.len() as u128 * width as u128,
+                crate::model::MAX_ELEMENTS
+            );
+        };
+        let mut x = vec![0.0f32; values];
         let mut missing = vec![false; rows.len()];
         let mut first_missing = None;
         let mut classes = Vec::new();

@@ -52,6 +52,16 @@ pub enum Mode {
     Linear,
 }
 
+impl Mode {
+    /// The name as `--mode` takes it (and lrfind.json writes it): `exp`, `linear`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Exp => "exp",
+            Mode::Linear => "linear",
+        }
+    }
+}
+
 /// The range to sweep.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Range {

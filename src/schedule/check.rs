@@ -14,22 +14,35 @@ const MAX_STRETCHES: usize = 3;
 /// described as it is. A lone step is not reported: one optimizer step of many is how ramps
 /// from 0 are written (the default `warmup_start_factor = 0`) and costs nothing; a lone epoch is.
 pub fn idle_stretches(rate: impl Fn(usize) -> f64, run: usize, unit: Unit) -> Vec<String> {
+    // The first few stretches, and a count of the rest: a run of millions of steps whose rate
+    // touches 0 every other step needs no more memory than one that never does.
     let mut stretches: Vec<(usize, usize)> = Vec::new();
+    let (mut more, mut more_len) = (0usize, 0usize);
+    let mut found = |a: usize, b: usize| {
+        if b == a && unit != Unit::Epoch {
+            return;
+        }
+        if stretches.len() < MAX_STRETCHES {
+            stretches.push((a, b));
+        } else {
+            more += 1;
+            more_len += b - a + 1;
+        }
+    };
     let mut start = None;
     for t in 0..run {
         match (rate(t) <= 0.0, start) {
             (true, None) => start = Some(t),
             (false, Some(s)) => {
-                stretches.push((s, t - 1));
+                found(s, t - 1);
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(s) = start {
-        stretches.push((s, run - 1));
+        found(s, run - 1);
     }
-    stretches.retain(|&(a, b)| b > a || unit == Unit::Epoch);
     let (word, words) = match unit {
         Unit::Step => ("step", "steps"),
         Unit::Epoch => ("epoch", "epochs"),
@@ -37,7 +50,6 @@ pub fn idle_stretches(rate: impl Fn(usize) -> f64, run: usize, unit: Unit) -> Ve
     let last = run.saturating_sub(1);
     let mut out: Vec<String> = stretches
         .iter()
-        .take(MAX_STRETCHES)
         .map(|&(a, b)| {
             let n = b - a + 1;
             match (a, b) {
@@ -56,12 +68,9 @@ pub fn idle_stretches(rate: impl Fn(usize) -> f64, run: usize, unit: Unit) -> Ve
             }
         })
         .collect();
-    if stretches.len() > MAX_STRETCHES {
-        let rest = &stretches[MAX_STRETCHES..];
-        let n: usize = rest.iter().map(|&(a, b)| b - a + 1).sum();
+    if more > 0 {
         out.push(format!(
-            "schedule: the rate is 0 in {} more stretches ({n} {words} in all) after those",
-            rest.len()
+            "schedule: the rate is 0 in {more} more stretches ({more_len} {words} in all) after those"
         ));
     }
     out

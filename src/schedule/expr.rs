@@ -12,8 +12,9 @@
 //! Parsed once by the `exmex` crate (MIT OR Apache-2.0) when the schedule is built, then
 //! evaluated for every t of the run into a table, so that a non-finite or negative value is an
 //! error naming the first t where it occurs, and the per-step rate is a lookup (no allocation:
-//! exmex evaluates on a small stack buffer that long expressions would spill to the heap). t
-//! beyond the run (previews) is evaluated on demand.
+//! exmex evaluates on a small stack buffer that long expressions would spill to the heap). The
+//! table keeps the first 2^20 rates; later t, and t beyond the run (previews), are evaluated on
+//! demand, to the same value.
 
 use std::f64::consts::PI;
 
@@ -70,13 +71,16 @@ struct Frame {
     steps_per_epoch: usize,
 }
 
+/// Rates looked up rather than evaluated (8 MiB of them).
+const MAX_TABLE: usize = 1 << 20;
+
 #[derive(Debug)]
 struct ExprRun {
     compiled: Compiled,
     /// For each variable of `compiled.var_names()` (sorted), its index in [`VARIABLES`].
     slots: Vec<usize>,
     frame: Frame,
-    /// The rate at every t of the run.
+    /// The rate at the run's first t, up to [`MAX_TABLE`] of them.
     table: Vec<f64>,
 }
 
@@ -387,7 +391,9 @@ impl Kind for Expr {
             table: Vec::new(),
         };
         let mut vars = [0.0; 7];
-        let mut table = Vec::with_capacity(cx.remaining);
+        // Every t is checked, but only the first MAX_TABLE rates are kept: memory stays bounded
+        // for a run of any length, and a later t is evaluated again, to the same bits.
+        let mut table = Vec::with_capacity(cx.remaining.min(MAX_TABLE));
         for t in 0..cx.remaining {
             let rate = run.eval(cx.lr0, t, &mut vars);
             if !(rate.is_finite() && rate >= 0.0) {
@@ -400,7 +406,9 @@ impl Kind for Expr {
                     ),
                 ));
             }
-            table.push(rate);
+            if t < MAX_TABLE {
+                table.push(rate);
+            }
         }
         run.table = table;
         Ok(Box::new(run))
@@ -546,5 +554,25 @@ mod tests {
             &shape,
         );
         assert!(e.contains("is NaN at t = 0 (epoch 1)"), "{e}");
+    }
+
+    #[test]
+    fn a_run_longer_than_the_table_is_checked_to_its_end_and_keeps_its_rates() {
+        // 1.5 × 2^20 steps: the table holds the first 2^20.
+        let shape = RunShape {
+            epochs: 3,
+            steps_per_epoch: 1 << 19,
+            ..SHAPE
+        };
+        let cfg = parse("kind = \"expr\"\nexpr = \"lr0 * (1 - t / total_steps)\"");
+        let s = super::super::LrSchedule::new(&cfg, 0.5, &shape).unwrap();
+        for t in [0, (1 << 20) - 1, 1 << 20, (1 << 20) + 7, 3 * (1 << 19) - 1] {
+            let want = 0.5 * (1.0 - t as f64 / (3 * (1 << 19)) as f64);
+            assert!((s.rate_at(t) - want).abs() <= 1e-15, "t = {t}");
+        }
+        // A negative rate past the table is still found before anything trains.
+        let cfg = parse("kind = \"expr\"\nexpr = \"lr0 * (1200000 - t)\"");
+        let e = super::super::LrSchedule::new(&cfg, 0.5, &shape).unwrap_err();
+        assert!(format!("{e:#}").contains("at t = 1200001"), "{e:#}");
     }
 }

@@ -61,8 +61,8 @@ pub fn path(p: &str) -> String {
 
 /// The label of a value in a trial name (`lr=0.03`): numbers in shortest round-trip form
 /// (`0.03`, `1`, `0.0001`), strings bare, a table by its `kind` (or its compact inline form
-/// when it has none), arrays as `[256,128]`. Path separators become `_` because the name is a
-/// directory name (`OUT/<trial>/`).
+/// when it has none), arrays as `[256,128]`. Path separators, NUL and other control
+/// characters become `_` because the name is a directory name (`OUT/<trial>/`).
 pub fn label(v: &Value) -> String {
     let raw = match v {
         Value::Table(t) => match t.get("kind") {
@@ -71,7 +71,13 @@ pub fn label(v: &Value) -> String {
         },
         _ => compact(v),
     };
-    raw.replace(['/', '\\', '\0'], "_")
+    raw.chars()
+        .map(|c| match c {
+            '/' | '\\' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect()
 }
 
 /// Like [`value`] without spaces and quotes: short and still unambiguous for names.

@@ -35,6 +35,7 @@ use super::prune::Prune;
 use super::random::Distribution;
 use crate::bail_usage;
 use crate::compare::METRICS;
+use crate::compare::plan::{MAX_NAME, MAX_SEEDS, check_runs, fit_name};
 use crate::config::{self, LoadedConfig};
 use crate::data;
 use crate::error::UsageError;
@@ -129,8 +130,12 @@ pub struct Plan {
     pub base: PathBuf,
     /// Every trial runs every seed, in this order (paired seeds).
     pub seeds: Vec<u64>,
+    /// The ranking metric: the file's `metric`, else (once [`Plan::settle_metric`] has seen the
+    /// trials' data) `compare`'s rule; `loss` until then.
     pub metric: String,
     pub mode: Direction,
+    /// True when the sweep file names its `metric`.
+    pub metric_given: bool,
     pub grid: Vec<Axis>,
     pub random: Option<Random>,
     pub prune: Option<Prune>,
@@ -138,6 +143,12 @@ pub struct Plan {
 }
 
 const TOP_KEYS: [&str; 6] = ["base", "seeds", "metric", "grid", "random", "prune"];
+
+/// Most trials a sweep file may expand to (`[grid]`'s cross product × `[random] samples`),
+/// counted before any trial is made, so a typo in an axis costs a one-line refusal, not
+/// minutes and gigabytes. The runs (trials × seeds) obey `compare`'s
+/// [`crate::compare::plan::MAX_RUNS`], and `seeds = K` its [`MAX_SEEDS`].
+pub const MAX_TRIALS: usize = 10_000;
 
 impl Plan {
     /// Reads and expands `path`. Errors are usage errors (exit 2) naming the sweep file, the
@@ -160,21 +171,24 @@ impl Plan {
 
     /// The config of `trial` for run seed `seed`: the base config with the trial's overrides
     /// applied exactly as `--set` would (a path value is already absolute: sweep-file paths
-    /// resolve against the sweep file's directory), then `seed` set. Errors name the sweep file,
-    /// the trial and the axis of the first override (the config loader names the key).
+    /// resolve against the sweep file's directory), then `seed` set. Errors name the sweep file
+    /// and the trial, then what the user wrote: the axis (`line 6: optimizer.lrr = 0.1`) when
+    /// the error is one of its value, else the base config's file, line and key.
     pub fn load_trial(&self, trial: &Trial, seed: u64) -> Result<LoadedConfig> {
-        let mut loaded = config::load(&self.base, &trial.set_args()).map_err(|e| {
-            let axes: Vec<String> = trial
-                .overrides
-                .iter()
-                .zip(&trial.lines)
-                .map(|(o, line)| format!("line {line}: {}", o.path))
-                .collect();
+        let overrides: Vec<config::Override> = trial
+            .overrides
+            .iter()
+            .zip(&trial.lines)
+            .map(|(o, line)| config::Override {
+                item: o.set_arg(),
+                arg: format!("line {line}: {} = {}", o.path, inline::value(&o.value)),
+            })
+            .collect();
+        let mut loaded = config::load_with(&self.base, &overrides).map_err(|e| {
             UsageError(format!(
-                "{}: trial {} ({}): {e:#}",
+                "{}: trial {}: {e:#}",
                 self.path.display(),
-                trial.name,
-                axes.join(", ")
+                trial.name
             ))
         })?;
         loaded.config.seed = seed;
@@ -214,6 +228,22 @@ impl Plan {
             }
         }
         Ok(configs)
+    }
+
+    /// A sweep file without `metric` ranks by `compare`'s rule: the trials' natural metric
+    /// (`natural`, one per trial: val_accuracy for classification with a validation set,
+    /// accuracy without, val_loss for regression with one, else loss) when they all share it,
+    /// else `loss`, which every run has. A `metric` the file names stays.
+    pub fn settle_metric(&mut self, natural: &[&str]) {
+        if self.metric_given {
+            return;
+        }
+        let metric = match natural.split_first() {
+            Some((first, rest)) if rest.iter().all(|m| m == first) => first,
+            _ => "loss",
+        };
+        self.metric = metric.to_string();
+        self.mode = Direction::of(metric);
     }
 
     /// `--list`: CSV `index,name,overrides`, one row per trial, overrides as in
@@ -325,8 +355,9 @@ impl<'a> SweepFile<'a> {
         }
         let (base, base_table) = self.base()?;
         let seeds = self.seeds(&base_table)?;
+        // Optional (SPEC, third version): without it, compare's rule once the data is known.
         let metric = match self.table.get("metric") {
-            Some(Value::String(m)) if METRICS.contains(&m.as_str()) => m.clone(),
+            Some(Value::String(m)) if METRICS.contains(&m.as_str()) => Some(m.clone()),
             Some(other) => {
                 return Err(self.error(
                     None,
@@ -338,11 +369,7 @@ impl<'a> SweepFile<'a> {
                     ),
                 ));
             }
-            None => bail_usage!(
-                "{}: metric: missing: expected one of {}",
-                self.path.display(),
-                METRICS.join(", ")
-            ),
+            None => None,
         };
         let grid = self.grid()?;
         let random = self.random()?;
@@ -379,19 +406,55 @@ impl<'a> SweepFile<'a> {
                 }
             }
         }
+        self.check_size(&grid, random.as_ref(), seeds.len())?;
         let trials = expand(&grid, random.as_ref(), &|key, value| {
             self.resolved(key, value)
         });
+        let metric_given = metric.is_some();
+        let metric = metric.unwrap_or_else(|| "loss".to_string());
         Ok(Plan {
             path: self.path.to_path_buf(),
             base,
             seeds,
             mode: Direction::of(&metric),
             metric,
+            metric_given,
             grid,
             random,
             prune,
             trials,
+        })
+    }
+
+    /// Refuses a sweep of more than [`MAX_TRIALS`] trials or [`crate::compare::plan::MAX_RUNS`]
+    /// runs, counted from the axes' lengths before any trial is made.
+    fn check_size(&self, grid: &[Axis], random: Option<&Random>, seeds: usize) -> Result<()> {
+        // u128 and saturating: 40 axes of 10 values must be refused, not overflow.
+        let mut factors: Vec<String> = grid.iter().map(|a| a.values.len().to_string()).collect();
+        let mut trials = grid
+            .iter()
+            .fold(1u128, |n, a| n.saturating_mul(a.values.len() as u128));
+        if let Some(r) = random {
+            factors.push(format!("{} samples", r.samples));
+            trials = trials.saturating_mul(r.samples as u128);
+        }
+        let (section, what) = if grid.is_empty() {
+            ("random", "samples")
+        } else {
+            ("grid", "axes")
+        };
+        if trials > MAX_TRIALS as u128 {
+            return Err(self.error(
+                None,
+                section,
+                format!(
+                    "{} = {trials} trials; expected at most {MAX_TRIALS}: use fewer {what}, or split the sweep into several files",
+                    factors.join(" × ")
+                ),
+            ));
+        }
+        check_runs(trials.saturating_mul(seeds as u128), || {
+            format!("{}: {trials} trials × {seeds} seeds", self.path.display())
         })
     }
 
@@ -458,7 +521,14 @@ impl<'a> SweepFile<'a> {
                 Some(Value::Integer(s)) if *s >= 0 => *s as u64,
                 _ => 42,
             }]),
-            Some(Value::Integer(k)) if *k >= 1 => Ok((1..=*k as u64).collect()),
+            Some(Value::Integer(k)) if (1..=MAX_SEEDS as i64).contains(k) => {
+                Ok((1..=*k as u64).collect())
+            }
+            Some(Value::Integer(k)) if *k > MAX_SEEDS as i64 => Err(self.error(
+                None,
+                "seeds",
+                format!("expected at most {MAX_SEEDS} seeds, found {k}"),
+            )),
             Some(Value::Array(items)) if !items.is_empty() => {
                 let mut seeds = Vec::with_capacity(items.len());
                 for v in items {
@@ -515,12 +585,15 @@ impl<'a> SweepFile<'a> {
             return Err(self.error(None, "random", "expected a table"));
         };
         let samples = match random.get("samples") {
-            Some(Value::Integer(n)) if *n >= 1 => *n as usize,
+            Some(Value::Integer(n)) if (1..=MAX_TRIALS as i64).contains(n) => *n as usize,
             Some(other) => {
                 return Err(self.error(
                     Some("random"),
                     "samples",
-                    format!("expected an integer >= 1, found {}", inline::value(other)),
+                    format!(
+                        "expected an integer in [1, {MAX_TRIALS}], found {}",
+                        inline::value(other)
+                    ),
                 ));
             }
             None => {
@@ -707,6 +780,45 @@ fn lookup<'t>(table: &'t toml::Table, key: &str) -> Option<&'t Value> {
     }
 }
 
+/// A trial's name from its `key=value` parts, at most [`MAX_NAME`] bytes (a directory name):
+/// the parts joined by commas when that fits; else the longest parts are cut (marked `..`)
+/// until it does, and a hash of the whole name is appended (`-h0123456789abcdef`), so every
+/// axis stays visible and distinct values stay distinct. The same parts always give the
+/// same name.
+fn fit_parts(mut parts: Vec<String>) -> String {
+    let whole = parts.join(",");
+    if whole.len() <= MAX_NAME {
+        return whole;
+    }
+    let hash = format!("-h{:016x}", config::hash::fnv1a(whole.as_bytes()));
+    let budget = MAX_NAME - hash.len();
+    // A cut part keeps at least this much of its `key=value`.
+    const KEEP: usize = 12;
+    loop {
+        let total = parts.iter().map(String::len).sum::<usize>() + parts.len().saturating_sub(1);
+        if total <= budget {
+            return format!("{}{hash}", parts.join(","));
+        }
+        let Some((i, longest)) = parts
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, p)| (p.len(), std::cmp::Reverse(*i)))
+        else {
+            return fit_name(&whole);
+        };
+        let mut cut = longest.len().saturating_sub(total - budget + 2).max(KEEP);
+        if cut + 2 >= longest.len() {
+            // Too many axes for any cut to help: the whole name, cut at its end.
+            return fit_name(&whole);
+        }
+        while !longest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let shortened = format!("{}..", &longest[..cut]);
+        parts[i] = shortened;
+    }
+}
+
 /// The trials: grid points in odometer order (last axis fastest), each with every random
 /// sample; names made unique by `-2`, `-3`, … in trial order. Names show values as written;
 /// overrides hold them as `resolve(key, value)` gives them (paths made absolute).
@@ -755,10 +867,12 @@ fn expand(
                 })
                 .collect();
             let lines = written.iter().map(|(_, _, line)| *line).collect();
-            let base = base.join(",");
+            let base = fit_parts(base);
+            // Unique also where the file system ignores case (macOS, Windows): `act=ReLU` and
+            // `act=relu` would share one directory there.
             let mut name = base.clone();
             let mut n = 1;
-            while !seen.insert(name.clone()) {
+            while !seen.insert(name.to_lowercase()) {
                 n += 1;
                 name = format!("{base}-{n}");
             }
@@ -893,6 +1007,24 @@ mod tests {
     }
 
     #[test]
+    fn without_a_metric_the_trials_natural_metric_ranks_as_in_compare() {
+        let text = "base = \"base.toml\"\n[grid]\n\"optimizer.lr\" = [0.1]\n";
+        let mut p = plan(text);
+        p.settle_metric(&["val_accuracy", "val_accuracy"]);
+        assert_eq!(
+            (p.metric.as_str(), p.mode),
+            ("val_accuracy", Direction::Max)
+        );
+        let mut p = plan(text);
+        p.settle_metric(&["val_accuracy", "accuracy"]);
+        assert_eq!((p.metric.as_str(), p.mode), ("loss", Direction::Min));
+        // A metric the file names is kept.
+        let mut p = plan(&format!("{HEAD}[grid]\n\"optimizer.lr\" = [0.1]\n"));
+        p.settle_metric(&["val_accuracy"]);
+        assert_eq!(p.metric, "val_loss");
+    }
+
+    #[test]
     fn every_random_sample_meets_every_grid_point_and_the_draws_repeat() {
         let text = format!(
             "{HEAD}[grid]\n\"optimizer.momentum\" = [0.0, 0.9]\n[random]\nsamples = 3\n\"optimizer.lr\" = {{ log_uniform = [1e-4, 1e-1] }}\n\"train.batch_size\" = {{ int_uniform = [8, 64] }}\n"
@@ -925,6 +1057,36 @@ mod tests {
         ));
         assert_eq!(p.trials.len(), 4);
         assert!(p.trials.iter().all(|t| t.name.starts_with("lr=0.01")));
+    }
+
+    #[test]
+    fn a_name_too_long_for_a_directory_is_cut_part_by_part_and_hashed() {
+        let wide = format!("[{}]", vec!["1000"; 80].join(", "));
+        let p = plan(&format!(
+            "{HEAD}[grid]\n\"model.hidden\" = [{wide}, [5]]\n\"train.shuffle\" = [true, false]\n"
+        ));
+        let n = names(&p);
+        assert!(n.iter().all(|n| n.len() <= MAX_NAME), "{n:?}");
+        // Every axis stays visible, the cut is marked, and the two long names differ.
+        assert!(
+            n[0].starts_with("hidden=[1000,1000,") && n[0].contains("..,shuffle=true-h"),
+            "{}",
+            n[0]
+        );
+        assert!(n[1].contains("..,shuffle=false-h"), "{}", n[1]);
+        assert_eq!(n[2], "hidden=[5],shuffle=true");
+        assert_eq!(
+            names(&plan(&format!(
+                "{HEAD}[grid]\n\"model.hidden\" = [{wide}, [5]]\n\"train.shuffle\" = [true, false]\n"
+            ))),
+            n,
+            "the same file, the same names"
+        );
+        // The overrides keep the whole value.
+        assert_eq!(p.trials[0].overrides[0].value.as_array().unwrap().len(), 80);
+        // Names that differ only in case get a suffix: one directory on macOS and Windows.
+        let p = plan(&format!("{HEAD}[grid]\n\"data.target\" = [\"Y\", \"y\"]\n"));
+        assert_eq!(names(&p), vec!["target=Y", "target=y-2"]);
     }
 
     #[test]
@@ -1020,12 +1182,12 @@ mod tests {
         let msg = error(&format!(
             "{HEAD}[grid]\n\"optimizer.lr\" = [0.1]\n\"optimizer.lrr\" = [0.1]\n"
         ));
-        assert!(msg.contains("trial lr=0.1,lrr=0.1"), "{msg}");
-        assert!(msg.contains("line 6: optimizer.lrr"), "{msg}");
+        assert!(msg.contains("trial lr=0.1,lrr=0.1: line 6: optimizer.lrr = 0.1: optimizer.lrr: unknown field `lrr`"), "{msg}");
+        assert!(!msg.contains("--set"), "{msg}");
         assert!(msg.contains("lrr"), "{msg}");
         let msg = error(&format!("{HEAD}[grid]\n\"trainer.epochs\" = [3]\n"));
         assert!(
-            msg.contains("line 5: trainer.epochs") && msg.contains("unknown field `trainer`"),
+            msg.contains("line 5: trainer.epochs = 3: trainer: unknown field `trainer`"),
             "{msg}"
         );
     }
@@ -1034,7 +1196,9 @@ mod tests {
     fn a_value_of_the_wrong_type_names_the_axis() {
         let msg = error(&format!("{HEAD}[grid]\n\"train.epochs\" = [2, \"many\"]\n"));
         assert!(
-            msg.contains("trial epochs=many (line 5: train.epochs)"),
+            msg.contains(
+                "trial epochs=many: line 5: train.epochs = \"many\": train.epochs: invalid type"
+            ),
             "{msg}"
         );
         let msg = error(&format!("{HEAD}[grid]\n\"optimizer.lr\" = 0.1\n"));
@@ -1067,7 +1231,7 @@ mod tests {
         let r = |body: &str| error(&format!("{HEAD}[random]\n{body}"));
         let msg = r("samples = 0\n\"optimizer.lr\" = { uniform = [0.1, 0.2] }\n");
         assert!(
-            msg.contains("line 5: random.samples: expected an integer >= 1, found 0"),
+            msg.contains("line 5: random.samples: expected an integer in [1, 10000], found 0"),
             "{msg}"
         );
         let msg = r("samples = 2\n\"optimizer.lr\" = { uniform = [0.2, 0.1] }\n");
@@ -1138,8 +1302,14 @@ mod tests {
         assert!(msg.contains("line 2: seeds:"), "{msg}");
         let msg = error(&format!("base = \"base.toml\"\nmetric = \"f1\"\n{g}"));
         assert!(msg.contains("line 2: metric: expected one of val_accuracy, val_loss, accuracy, loss, found \"f1\""), "{msg}");
-        let msg = error(&format!("base = \"base.toml\"\n{g}"));
-        assert!(msg.contains("metric: missing"), "{msg}");
+        // No metric: not an error, and not one that hides the file's real error.
+        let p = plan(&format!("base = \"base.toml\"\n{g}"));
+        assert!(!p.metric_given);
+        let msg = error("base = \"base.toml\"\n[grid]\nseed = [1, 2]\n");
+        assert!(
+            msg.contains("line 3: grid.seed: the runs' seeds come from `seeds`"),
+            "{msg}"
+        );
         let msg = error(&format!("{HEAD}{g}[prune]\nkind = \"hyperband\"\n"));
         assert!(
             msg.contains("line 7: prune.kind: expected \"halving\""),

@@ -135,9 +135,13 @@ fn an_unset_checkpoint_every_checkpoints_after_the_last_epoch_and_zero_never_doe
     assert!(train(&cfg, &out, &[]).status.success());
     let c = lrtrain::run::checkpoint::Checkpoint::read(&out.join("checkpoint.bin")).unwrap();
     assert_eq!(c.state.epochs_done, 3);
-    // The resolved config keeps the default unset.
+    // The resolved config keeps the default unset (and says so in a comment).
     let stored = std::fs::read_to_string(out.join("config.toml")).unwrap();
-    assert!(!stored.contains("checkpoint_every"), "{stored}");
+    assert!(
+        !stored.lines().any(|l| l.starts_with("checkpoint_every")),
+        "{stored}"
+    );
+    assert!(stored.contains("\n# checkpoint_every: unset ("), "{stored}");
     let never = tmp.path().join("never");
     assert!(
         train(&cfg, &never, &["--set", "output.checkpoint_every=0"])
