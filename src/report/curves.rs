@@ -89,6 +89,7 @@ pub fn panels(rows: &[EpochMetrics]) -> Vec<Panel> {
     if rows.iter().any(|m| m.accuracy.is_some()) {
         panels.push(Panel {
             series: pair("accuracy", "val_accuracy"),
+            bounded_y: true,
             ..epoch_panel("Accuracy", "accuracy")
         });
     }

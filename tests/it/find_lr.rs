@@ -395,7 +395,7 @@ fn the_plot_shows_the_fall_and_clips_the_final_blow_up() {
         top + step >= start && bottom - step <= min,
         "{min}..{start}: {ticks:?}"
     );
-    assert!(text.contains("beyond the y range drawn on its edge"));
+    assert!(text.contains("beyond the y range not drawn"));
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod charts;
 mod check;
 mod cli;
 mod compare;

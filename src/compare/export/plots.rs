@@ -116,6 +116,11 @@ pub fn accuracy(groups: &[Group]) -> Option<Vec<Panel>> {
     ]
     .into_iter()
     .filter(has_data)
+    .map(|p| Panel {
+        // An accuracy stays in [0, 1]: a diverged config's last values set the range too.
+        bounded_y: true,
+        ..p
+    })
     .collect();
     (!panels.is_empty()).then_some(panels)
 }

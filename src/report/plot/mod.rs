@@ -20,9 +20,16 @@
 //!   over a curve), one entry per named series with a sample of its line.
 //! - The y axis spans the finite values of the series that did not diverge ([`Series::diverged`]),
 //!   or [`Panel::y_range`] when given: a diverged run's blow-up (1e77) does not flatten the other
-//!   curves. A diverged series is drawn up to where it leaves the axis (or ends) and marked there
-//!   with a cross and "diverged"; other points beyond the range are drawn on its edge, and a note
-//!   says how many.
+//!   curves. A diverged series is drawn up to where it leaves the axis and marked there with a
+//!   cross and "diverged"; one that turns NaN is marked on the top edge at the x of its first
+//!   NaN (the epoch it diverged in), so a run diverging in its first epoch still shows. Other
+//!   lines are cut where they leave the axis, never drawn along its edge: a triangle on the edge
+//!   points out of the plot where each excursion leaves, and a note says how many points lay
+//!   beyond.
+//! - Stacked panels share one x axis: the same extent, y-label width and legend column, so an
+//!   epoch sits at the same pixel in every panel.
+//! - Marker labels sit in a band at the top of the plot, one row each, on the side of their line
+//!   where they fit; marker lines start below that band, so no line crosses a label.
 
 mod axis;
 mod data;
@@ -148,6 +155,9 @@ pub struct Panel {
     /// The y range to show, in data units, instead of the data's extent (find-lr shows the
     /// informative part and cuts the final blow-up).
     pub y_range: Option<(f64, f64)>,
+    /// The values cannot blow up (an accuracy stays in [0, 1]): a diverged series sets the y
+    /// range like any other, so its last values are drawn, not cut.
+    pub bounded_y: bool,
 }
 
 impl Panel {
@@ -201,15 +211,28 @@ pub fn render_svg(panels: &[Panel], width: u32, height_per_panel: u32) -> Result
             .iter()
             .map(|panel| Layout::new(panel, height_per_panel))
             .collect();
-        // One width for every panel's y labels, so stacked panels' x axes line up.
-        let y_area = layouts.iter().map(|l| l.y_area).max().unwrap_or(0);
+        // Stacked panels share one x axis: one width for every panel's y labels and legend, and
+        // one x extent, so the same x sits at the same pixel in every panel.
+        let shared = Shared {
+            y_area: layouts.iter().map(|l| l.y_area).max().unwrap_or(0),
+            legend_w: panels
+                .iter()
+                .map(|p| legend_width(p, width))
+                .max()
+                .unwrap_or(0),
+            x_extent: if layouts.iter().all(|l| l.p.log_x == layouts[0].p.log_x) {
+                axis::extent(layouts.iter().flat_map(|l| x_values(&l.p)))
+            } else {
+                None
+            },
+        };
         for (i, ((panel, layout), area)) in panels
             .iter()
             .zip(layouts)
             .zip(root.split_evenly((panels.len(), 1)))
             .enumerate()
         {
-            draw_panel(panel, layout, y_area, &area)
+            draw_panel(panel, layout, &shared, &area)
                 .with_context(|| format!("drawing chart panel {} ({:?})", i + 1, panel.title))?;
         }
         root.present().context("finishing the SVG")?;
@@ -244,6 +267,9 @@ const MARGIN_RIGHT: u32 = 28;
 const TITLE_H: u32 = 34;
 const X_AREA: u32 = 52;
 const NOTE_H: u32 = 17;
+/// Width of one character at NOTE_SIZE, and the height of one row of marker labels.
+const NOTE_CHAR_W: u32 = 7;
+const MARKER_ROW: i32 = 17;
 const LINE_WIDTH: u32 = 2;
 /// Length of a legend entry's line sample, and the height of one entry.
 const LEGEND_SAMPLE: u32 = 30;
@@ -258,15 +284,17 @@ const NOTE_COLOR: RGBColor = RGBColor(0x55, 0x55, 0x55);
 struct Prepared {
     log_x: bool,
     log_y: bool,
-    /// Parallel to `Panel::series`.
-    series: Vec<Vec<(f64, f64)>>,
+    /// Parallel to `Panel::series`: the pieces of each line inside the y axis.
+    series: Vec<Vec<Vec<(f64, f64)>>>,
     markers: Vec<(f64, String)>,
     x_ticks: Option<Vec<(f64, String)>>,
     x_from: Option<f64>,
-    /// The y extent the axis must cover (plotting space), before widening.
-    y_extent: Option<(f64, f64)>,
+    /// The y axis' extent (plotting space), widened: the series are cut at its edges.
+    y_axis: (f64, f64),
     /// Where diverged series were cut or ended (plotting space), in their series' index.
     diverged_at: Vec<(usize, (f64, f64))>,
+    /// Where other series leave the y axis (plotting space), and whether above it.
+    exits: Vec<(usize, (f64, f64), bool)>,
     notes: Vec<String>,
 }
 
@@ -315,12 +343,23 @@ fn prepare(panel: &Panel) -> Prepared {
     if series.iter().all(|s| s.is_empty()) {
         notes.push("no data to plot".to_string());
     }
-    let y_extent = y_extent(panel, &series, log_y);
-    let (series, diverged_at, clipped) = clip(panel, series, y_extent);
-    if clipped > 0 {
+    let y_axis = axis::widen(y_extent(panel, &series, log_y), log_y, 0.05);
+    // Where each series first has a NaN or infinite value: the epoch a run diverged in.
+    let blow_up: Vec<Option<f64>> = panel
+        .series
+        .iter()
+        .map(|s| {
+            s.points
+                .iter()
+                .find(|(x, y)| x.is_finite() && (!log_x || *x > 0.0) && !y.is_finite())
+                .map(|p| data::to_axis(p.0, log_x))
+        })
+        .collect();
+    let clipped = clip(panel, series, &blow_up, y_axis);
+    if clipped.beyond > 0 {
         notes.push(format!(
-            "{} beyond the y range drawn on its edge",
-            count(clipped, "point")
+            "{} beyond the y range not drawn: \u{25B2}/\u{25BC} where a line leaves it",
+            count(clipped.beyond, "point")
         ));
     }
     let mut markers = Vec::new();
@@ -341,15 +380,16 @@ fn prepare(panel: &Panel) -> Prepared {
     Prepared {
         log_x,
         log_y,
-        series,
+        series: clipped.pieces,
         markers,
         x_ticks,
         x_from: panel
             .x_from
             .filter(|x| x.is_finite() && (!log_x || *x > 0.0))
             .map(|x| data::to_axis(x, log_x)),
-        y_extent,
-        diverged_at,
+        y_axis,
+        diverged_at: clipped.diverged_at,
+        exits: clipped.exits,
         notes,
     }
 }
@@ -358,6 +398,7 @@ fn prepare(panel: &Panel) -> Prepared {
 /// series that did not diverge; else, when every series diverged, each one without its last
 /// point (the blow-up before the NaN) if that leaves any.
 fn y_extent(panel: &Panel, series: &[Vec<(f64, f64)>], log_y: bool) -> Option<(f64, f64)> {
+    let tame = |s: &Series| !s.diverged || panel.bounded_y;
     if let Some((lo, hi)) = panel.y_range {
         let ok = |v: f64| v.is_finite() && (!log_y || v > 0.0);
         if ok(lo) && ok(hi) && lo < hi {
@@ -374,48 +415,141 @@ fn y_extent(panel: &Panel, series: &[Vec<(f64, f64)>], log_y: bool) -> Option<(f
                 .flat_map(|(s, pts)| keep(s, pts)),
         )
     };
-    ys(&|s, pts| match s.diverged {
-        false => pts.iter().map(|p| p.1).collect(),
-        true => Vec::new(),
+    ys(&|s, pts| match tame(s) {
+        true => pts.iter().map(|p| p.1).collect(),
+        false => Vec::new(),
     })
     .or_else(|| ys(&|_, pts| pts.iter().rev().skip(1).map(|p| p.1).collect()))
     .or_else(|| ys(&|_, pts| pts.iter().map(|p| p.1).collect()))
 }
 
-/// Fits the series into the y extent: a diverged series ends at the first point beyond it
-/// (drawn on the edge) and is marked there or at its last point; other points beyond it are
-/// drawn on the edge and counted.
-type Clipped = (Vec<Vec<(f64, f64)>>, Vec<(usize, (f64, f64))>, usize);
-fn clip(panel: &Panel, series: Vec<Vec<(f64, f64)>>, extent: Option<(f64, f64)>) -> Clipped {
-    let (lo, hi) = extent.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
-    let mut marks = Vec::new();
-    let mut clipped = 0;
-    let out = panel
-        .series
-        .iter()
-        .zip(series)
-        .enumerate()
-        .map(|(i, (s, mut pts))| {
-            if s.diverged {
-                if let Some(cut) = pts.iter().position(|p| p.1 < lo || p.1 > hi) {
-                    pts.truncate(cut + 1);
-                    pts[cut].1 = pts[cut].1.clamp(lo, hi);
-                }
-                if let Some(&last) = pts.last() {
-                    marks.push((i, last));
-                }
-            } else {
-                for p in &mut pts {
-                    if p.1 < lo || p.1 > hi {
-                        p.1 = p.1.clamp(lo, hi);
-                        clipped += 1;
-                    }
+/// A series fitted into the y axis `[lo, hi]` (plotting space): the pieces of its line inside,
+/// where it leaves the axis (a triangle pointing out of it), and how many points lay beyond.
+#[derive(Debug, Default, PartialEq)]
+struct Fitted {
+    pieces: Vec<Vec<(f64, f64)>>,
+    /// Where the line leaves the axis (or starts outside it), on the edge; `true`: above.
+    exits: Vec<((f64, f64), bool)>,
+    beyond: usize,
+}
+
+/// Cuts a line at the edges of `[lo, hi]`: nothing is drawn along an edge. Each excursion beyond
+/// the axis is marked once, where the line leaves it.
+fn fit(pts: &[(f64, f64)], lo: f64, hi: f64) -> Fitted {
+    let side = |y: f64| {
+        if y > hi {
+            1
+        } else if y < lo {
+            -1
+        } else {
+            0
+        }
+    };
+    let edge = |s: i32| if s > 0 { hi } else { lo };
+    // The point of segment p→q at height y (p.1 != q.1 when called).
+    let at =
+        |p: (f64, f64), q: (f64, f64), y: f64| (p.0 + (q.0 - p.0) * (y - p.1) / (q.1 - p.1), y);
+    let mut out = Fitted::default();
+    let mut piece: Vec<(f64, f64)> = Vec::new();
+    let mut prev: Option<(f64, f64)> = None;
+    for &q in pts {
+        let sq = side(q.1);
+        if sq != 0 {
+            out.beyond += 1;
+        }
+        match prev {
+            None => {
+                if sq == 0 {
+                    piece.push(q);
+                } else {
+                    out.exits.push(((q.0, edge(sq)), sq > 0));
                 }
             }
-            pts
-        })
-        .collect();
-    (out, marks, clipped)
+            Some(p) => {
+                let sp = side(p.1);
+                match (sp, sq) {
+                    (0, 0) => piece.push(q),
+                    (0, _) => {
+                        let c = at(p, q, edge(sq));
+                        piece.push(c);
+                        out.pieces.push(std::mem::take(&mut piece));
+                        out.exits.push((c, sq > 0));
+                    }
+                    (_, 0) => {
+                        piece.push(at(p, q, edge(sp)));
+                        piece.push(q);
+                    }
+                    (a, b) if a != b => {
+                        let c = at(p, q, edge(sq));
+                        out.pieces.push(vec![at(p, q, edge(sp)), c]);
+                        out.exits.push((c, sq > 0));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        prev = Some(q);
+    }
+    if !piece.is_empty() {
+        out.pieces.push(piece);
+    }
+    out
+}
+
+/// What fitting every series gives: per series its pieces, the diverged marks `(series, point)`,
+/// the exit marks `(series, point, above)`, and how many points lay beyond the axis.
+struct Clipped {
+    pieces: Vec<Vec<Vec<(f64, f64)>>>,
+    diverged_at: Vec<(usize, (f64, f64))>,
+    exits: Vec<(usize, (f64, f64), bool)>,
+    beyond: usize,
+}
+
+/// Fits the series into the y axis `[lo, hi]`. A diverged series ends where it diverged: at its
+/// first point beyond the axis (drawn to the edge there), at its first NaN or infinite value
+/// (`blow_up`, the x of the epoch it diverged in: marked on the top edge), or at its last
+/// point, whichever comes first; it is marked there. Other series are cut at the edges and
+/// each excursion is marked where it leaves.
+fn clip(
+    panel: &Panel,
+    series: Vec<Vec<(f64, f64)>>,
+    blow_up: &[Option<f64>],
+    (lo, hi): (f64, f64),
+) -> Clipped {
+    let mut c = Clipped {
+        pieces: Vec::new(),
+        diverged_at: Vec::new(),
+        exits: Vec::new(),
+        beyond: 0,
+    };
+    for (i, (s, mut pts)) in panel.series.iter().zip(series).enumerate() {
+        if s.diverged {
+            let nan_x = blow_up[i];
+            if let Some(x) = nan_x {
+                pts.retain(|p| p.0 < x);
+            }
+            let cut = pts.iter().position(|p| p.1 < lo || p.1 > hi);
+            if let Some(cut) = cut {
+                pts.truncate(cut + 1);
+                pts[cut].1 = pts[cut].1.clamp(lo, hi);
+            }
+            let mark = match (cut, nan_x) {
+                (None, Some(x)) => Some((x, hi)),
+                _ => pts.last().copied(),
+            };
+            if let Some(m) = mark {
+                c.diverged_at.push((i, m));
+            }
+            c.pieces.push(vec![pts]);
+        } else {
+            let f = fit(&pts, lo, hi);
+            c.beyond += f.beyond;
+            c.exits
+                .extend(f.exits.into_iter().map(|(p, up)| (i, p, up)));
+            c.pieces.push(f.pieces);
+        }
+    }
+    c
 }
 
 fn count(n: usize, noun: &str) -> String {
@@ -442,7 +576,7 @@ impl Layout {
         let title_h = if panel.title.is_empty() { 0 } else { TITLE_H };
         let bottom = MARGIN + NOTE_H * p.notes.len() as u32;
         let plot_h = h.saturating_sub(MARGIN + title_h + X_AREA + bottom).max(40);
-        let (y_lo, y_hi) = axis::widen(p.y_extent, p.log_y, 0.05);
+        let (y_lo, y_hi) = p.y_axis;
         let y = Axis::auto(y_lo, y_hi, p.log_y, (plot_h / 40).clamp(2, 10) as usize);
         // Tick labels, a gap, and the rotated axis description.
         let y_area = y.widest_label() as u32 * CHAR_W + 40;
@@ -455,18 +589,25 @@ impl Layout {
     }
 }
 
-fn draw_panel(
-    panel: &Panel,
-    Layout { p, y, bottom, .. }: Layout,
+/// What the stacked panels of one chart share so their x axes line up.
+struct Shared {
     y_area: u32,
-    area: &DrawingArea<SVGBackend<'_>, Shift>,
-) -> Result<()> {
-    let (w, h) = area.dim_in_pixel();
-    let named: Vec<usize> = (0..panel.series.len())
+    legend_w: u32,
+    /// The x extent of every panel's data (plotting space), when all have the same x scale.
+    x_extent: Option<(f64, f64)>,
+}
+
+/// The series named in the legend: it is drawn when more than one is.
+fn named(panel: &Panel) -> Vec<usize> {
+    (0..panel.series.len())
         .filter(|&i| !panel.series[i].name.is_empty())
-        .collect();
-    // The legend gets its own column right of the plot, so it never covers a curve.
-    let legend_w = match named.len() {
+        .collect()
+}
+
+/// The width of a panel's legend column, right of the plot (so it never covers a curve).
+fn legend_width(panel: &Panel, w: u32) -> u32 {
+    let named = named(panel);
+    match named.len() {
         0 | 1 => 0,
         _ => {
             let widest = named
@@ -476,11 +617,22 @@ fn draw_panel(
                 .unwrap_or(0) as u32;
             (LEGEND_SAMPLE + 14 + widest * CHAR_W).min(w / 3)
         }
-    };
+    }
+}
+
+fn draw_panel(
+    panel: &Panel,
+    Layout { p, y, bottom, .. }: Layout,
+    shared: &Shared,
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+) -> Result<()> {
+    let (w, h) = area.dim_in_pixel();
+    let named = named(panel);
+    let (y_area, legend_w) = (shared.y_area, shared.legend_w);
     let plot_w = w
         .saturating_sub(MARGIN + y_area + MARGIN_RIGHT + legend_w)
         .max(40);
-    let x = x_axis(&p, plot_w);
+    let x = x_axis(&p, shared.x_extent, plot_w);
     if !(x.hi - x.lo).is_finite() || !(y.hi - y.lo).is_finite() {
         bail!(
             "the values span more than a 64-bit float can hold; there is no scale to draw them on"
@@ -509,21 +661,33 @@ fn draw_panel(
         .light_line_style(GRID_LIGHT)
         .draw()?;
 
-    for (i, (series, points)) in panel.series.iter().zip(&p.series).enumerate() {
+    for (i, (series, pieces)) in panel.series.iter().zip(&p.series).enumerate() {
         let style = line_style(series, i);
-        match series.style.pattern() {
-            None => chart.draw_series(LineSeries::new(points.iter().copied(), style))?,
-            Some((dash, gap)) => chart.draw_series(DashedLineSeries::new(
-                points.iter().copied(),
-                dash,
-                gap,
-                style,
-            ))?,
-        };
+        for points in pieces {
+            match series.style.pattern() {
+                None => chart.draw_series(LineSeries::new(points.iter().copied(), style))?,
+                Some((dash, gap)) => chart.draw_series(DashedLineSeries::new(
+                    points.iter().copied(),
+                    dash,
+                    gap,
+                    style,
+                ))?,
+            };
+        }
         // A line through one point draws nothing: show the point itself.
-        if let [only] = points.as_slice() {
+        if let [only] = pieces.as_slice()
+            && let [only] = only.as_slice()
+        {
             chart.draw_series(std::iter::once(Circle::new(*only, 4, style.filled())))?;
         }
+    }
+    // A line leaving the y axis: a triangle on the edge, pointing out of the plot.
+    for &(i, at, above) in &p.exits {
+        let style = line_style(&panel.series[i], i).filled();
+        let d = if above { 9 } else { -9 };
+        chart.draw_series(std::iter::once(
+            EmptyElement::at(at) + Polygon::new(vec![(0, 0), (-5, d), (5, d)], style),
+        ))?;
     }
     for &(i, at) in &p.diverged_at {
         let style = line_style(&panel.series[i], i);
@@ -538,28 +702,47 @@ fn draw_panel(
         ))?;
     }
 
+    // Marker labels: one row each (left to right) at the top of the plot, on the side of their
+    // line where they fit. A line starts under its own label, or under the lowest label that
+    // spans its x, so no line crosses a label.
     let marker_style = ShapeStyle::from(MARKER_COLOR).stroke_width(1);
-    for (i, (mx, label)) in p.markers.iter().enumerate() {
-        chart.draw_series(DashedLineSeries::new(
-            [(*mx, y.lo), (*mx, y.hi)],
-            6,
-            4,
-            marker_style,
+    let (plot_px_w, plot_px_h) = chart.plotting_area().dim_in_pixel();
+    let mut order: Vec<usize> = (0..p.markers.len()).collect();
+    order.sort_by(|&a, &b| p.markers[a].0.total_cmp(&p.markers[b].0));
+    // Per row: the marker's pixel x, its label's offset and anchor, and the label's pixel span.
+    let placed: Vec<(f64, i32, HPos, (f64, f64))> = order
+        .iter()
+        .map(|&i| {
+            let (mx, label) = &p.markers[i];
+            let px = (mx - x.lo) / (x.hi - x.lo) * plot_px_w as f64;
+            let text_w = f64::from(label.chars().count() as u32 * NOTE_CHAR_W);
+            if px + 5.0 + text_w <= plot_px_w as f64 || px - 5.0 - text_w < 0.0 {
+                (px, 5, HPos::Left, (px + 5.0, px + 5.0 + text_w))
+            } else {
+                (px, -5, HPos::Right, (px - 5.0 - text_w, px - 5.0))
+            }
+        })
+        .collect();
+    let row_top = |row: usize| 4 + MARKER_ROW * row as i32;
+    for (row, &i) in order.iter().enumerate() {
+        let (mx, label) = &p.markers[i];
+        let (px, dx, h_pos, _) = placed[row];
+        let lowest = (row..placed.len())
+            .filter(|&r| r == row || (placed[r].3.0 - 2.0..=placed[r].3.1 + 2.0).contains(&px))
+            .max()
+            .unwrap_or(row);
+        let start = row_top(lowest + 1);
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((*mx, y.hi))
+                + DashedPathElement::new([(0, start), (0, plot_px_h as i32)], 6, 4, marker_style),
         ))?;
-        // Labels read away from the nearer side edge, staggered so neighbours don't collide.
-        let right_half = (mx - x.lo) / (x.hi - x.lo) > 0.6;
-        let (dx, h_pos) = if right_half {
-            (-5, HPos::Right)
-        } else {
-            (5, HPos::Left)
-        };
         let text_style = (FONT, NOTE_SIZE)
             .into_font()
             .color(&MARKER_COLOR)
             .pos(Pos::new(h_pos, VPos::Top));
-        let dy = 4 + 17 * (i % 3) as i32;
         chart.draw_series(std::iter::once(
-            EmptyElement::at((*mx, y.hi)) + Text::new(label.clone(), (dx, dy), text_style),
+            EmptyElement::at((*mx, y.hi))
+                + Text::new(label.clone(), (dx, row_top(row)), text_style),
         ))?;
     }
 
@@ -613,16 +796,21 @@ fn line_style(series: &Series, index: usize) -> ShapeStyle {
     ShapeStyle::from(color).stroke_width(LINE_WIDTH)
 }
 
-/// The x axis: caller-given ticks, or automatic ones thinned until their labels fit `plot_w`.
-fn x_axis(p: &Prepared, plot_w: u32) -> Axis {
+/// Every x a panel must show (plotting space): its data, where runs diverged, its markers and
+/// caller-given ticks.
+fn x_values(p: &Prepared) -> impl Iterator<Item = f64> + '_ {
     let custom = p.x_ticks.iter().flatten().map(|t| t.0).chain(p.x_from);
-    let data = p.series.iter().flatten().map(|pt| pt.0);
+    let data = p.series.iter().flatten().flatten().map(|pt| pt.0);
+    let diverged = p.diverged_at.iter().map(|d| d.1.0);
     let markers = p.markers.iter().map(|m| m.0);
-    let (lo, hi) = axis::widen(
-        axis::extent(data.chain(markers).chain(custom)),
-        p.log_x,
-        0.0,
-    );
+    data.chain(diverged).chain(markers).chain(custom)
+}
+
+/// The x axis over `extent` (else the panel's own), with caller-given ticks, or automatic ones
+/// thinned until their labels fit `plot_w`.
+fn x_axis(p: &Prepared, extent: Option<(f64, f64)>, plot_w: u32) -> Axis {
+    let extent = extent.or_else(|| axis::extent(x_values(p)));
+    let (lo, hi) = axis::widen(extent, p.log_x, 0.0);
     if let Some(ticks) = &p.x_ticks {
         let widest = ticks.iter().map(|t| t.1.chars().count()).max().unwrap_or(1) as u32;
         let max_labels = plot_w / (widest * CHAR_W + 24);
@@ -692,6 +880,81 @@ mod tests {
 
     fn render(panel: Panel) -> String {
         render_svg(&[panel], 800, 400).expect("renders")
+    }
+
+    #[test]
+    fn fit_cuts_a_line_at_the_edges_and_marks_each_excursion_once() {
+        // In, out above, out above, in, out below, through the axis top to bottom.
+        let pts = [(0.0, 0.5), (1.0, 1.5), (2.0, 2.0), (3.0, 0.5), (4.0, -1.0)];
+        let f = fit(&pts, 0.0, 1.0);
+        assert_eq!(f.beyond, 3);
+        assert_eq!(
+            f.pieces,
+            vec![
+                vec![(0.0, 0.5), (0.5, 1.0)],
+                vec![(2.0 + 1.0 / 1.5, 1.0), (3.0, 0.5), (3.0 + 1.0 / 3.0, 0.0)],
+            ]
+        );
+        assert_eq!(
+            f.exits,
+            vec![((0.5, 1.0), true), ((3.0 + 1.0 / 3.0, 0.0), false)]
+        );
+        // Starting below, jumping above: the piece across the axis; both excursions marked.
+        let f = fit(&[(0.0, -1.0), (1.0, 2.0)], 0.0, 1.0);
+        assert_eq!(f.pieces, vec![vec![(1.0 / 3.0, 0.0), (2.0 / 3.0, 1.0)]]);
+        assert_eq!(f.exits, vec![((0.0, 0.0), false), ((2.0 / 3.0, 1.0), true)]);
+        // Starting outside: marked at the first point.
+        let f = fit(&[(0.0, 5.0), (1.0, 6.0)], 0.0, 1.0);
+        assert!(f.pieces.is_empty());
+        assert_eq!(f.exits, vec![((0.0, 1.0), true)]);
+    }
+
+    #[test]
+    fn a_diverged_series_is_marked_at_its_first_nan_even_with_no_finite_point() {
+        let panel = one(vec![
+            Series::new("tame", vec![(1.0, 2.0), (2.0, 1.0), (3.0, 0.5)]),
+            Series::new("late", vec![(1.0, 2.0), (2.0, f64::NAN)]).diverged(true),
+            Series::new("early", vec![(1.0, f64::NAN)]).diverged(true),
+        ]);
+        let p = prepare(&panel);
+        let top = p.y_axis.1;
+        assert_eq!(p.diverged_at, vec![(1, (2.0, top)), (2, (1.0, top))]);
+    }
+
+    #[test]
+    fn a_bounded_panel_lets_a_diverged_series_set_the_y_range() {
+        let series = vec![
+            Series::new("tame", vec![(1.0, 0.9), (2.0, 0.95)]),
+            Series::new("wild", vec![(1.0, 0.375), (2.0, 0.1)]).diverged(true),
+        ];
+        let p = prepare(&Panel {
+            bounded_y: true,
+            ..one(series.clone())
+        });
+        assert!(p.y_axis.0 < 0.1, "{:?}", p.y_axis);
+        assert!(p.exits.is_empty() && p.notes.is_empty(), "{:?}", p.notes);
+        let p = prepare(&one(series));
+        assert!(
+            p.y_axis.0 > 0.8,
+            "an unbounded panel leaves the blow-up out"
+        );
+    }
+
+    #[test]
+    fn stacked_panels_share_one_x_axis_whatever_their_legends() {
+        let legend = one(vec![
+            Series::new("training", ramp(5)),
+            Series::new("validation", ramp(5)),
+        ]);
+        let alone = one(vec![Series::new("", ramp(3)).with_color(0)]);
+        let svg = render_svg(&[legend, alone], 800, 300).unwrap();
+        let ends: Vec<i32> = polylines(&svg, PALETTE[0])
+            .iter()
+            .filter(|l| l.len() > 2)
+            .map(|l| l[0].0)
+            .collect();
+        assert_eq!(ends.len(), 2);
+        assert_eq!(ends[0], ends[1], "x = 0 at the same pixel in both panels");
     }
 
     #[test]
