@@ -958,6 +958,43 @@ mod tests {
     }
 
     #[test]
+    fn a_marker_label_reads_rightwards_where_it_fits_and_leftwards_only_at_the_right_edge() {
+        let panel = Panel {
+            markers: vec![
+                Marker {
+                    x: 2.0,
+                    label: "minimum/10 2.00e0".into(),
+                },
+                Marker {
+                    x: 5.5,
+                    label: "steepest 5.50e0".into(),
+                },
+                Marker {
+                    x: 9.0,
+                    label: "valley 9.00e0 (chosen)".into(),
+                },
+            ],
+            ..one(vec![Series::new("", ramp(10))])
+        };
+        let svg = render(panel);
+        let doc = parse(&svg);
+        let anchor = |label: &str| {
+            doc.descendants()
+                .find(|n| n.has_tag_name("text") && n.text().unwrap_or("").trim() == label)
+                .and_then(|n| n.attribute("text-anchor"))
+                .unwrap_or("")
+                .to_string()
+        };
+        assert_eq!(anchor("minimum/10 2.00e0"), "start");
+        assert_eq!(anchor("steepest 5.50e0"), "start", "fits right of its line");
+        assert_eq!(
+            anchor("valley 9.00e0 (chosen)"),
+            "end",
+            "would run off the plot"
+        );
+    }
+
+    #[test]
     fn every_awkward_input_renders_well_formed_svg() {
         let cases = [
             ("no series", one(vec![])),
