@@ -295,8 +295,29 @@ fn find_lrs_exploded_tail_is_cut_at_the_top_edge_and_marked_not_drawn_along_it()
 #[test]
 fn find_lrs_marker_lines_cross_none_of_its_labels_and_each_label_starts_at_its_own_line() {
     let dir = tempfile::tempdir().unwrap();
-    let text = find_lr_plot(dir.path());
-    let doc = Doc::parse(&text).unwrap();
+    assert_labels_beside_their_lines_and_uncrossed(&find_lr_plot(dir.path()));
+}
+
+#[test]
+fn on_fashion_mnist_each_find_lr_label_sits_beside_its_own_line_and_no_line_crosses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("lr.svg");
+    let o = lrtrain()
+        .args(["find-lr", "-q", "--config"])
+        .arg(repo().join("configs/fashion-mnist.toml"))
+        .arg("--out")
+        .arg(dir.path().join("f"))
+        .arg("--plot")
+        .arg(&plot)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    assert_labels_beside_their_lines_and_uncrossed(&std::fs::read_to_string(&plot).unwrap());
+}
+
+/// find-lr's three marker labels: none crossed by a marker line, each 5 pixels beside one.
+fn assert_labels_beside_their_lines_and_uncrossed(text: &str) {
+    let doc = Doc::parse(text).unwrap();
     let dashes: Vec<Vec<(f64, f64)>> = polylines(&doc)
         .into_iter()
         .filter(|(c, _, _)| c == "#444444")
