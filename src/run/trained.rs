@@ -146,31 +146,22 @@ fn load_ema_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
             dir.display()
         );
     }
-    let (hash, params, file) = if dir.join(PARAMS_EMA_FILE).exists() {
-        let file = dir.join(PARAMS_EMA_FILE);
-        let (hash, params) = checkpoint::read_params(&file)?;
-        (hash, params, file)
-    } else if dir.join(CHECKPOINT_FILE).exists() {
-        let file = dir.join(CHECKPOINT_FILE);
-        let c = Checkpoint::read(&file)?;
-        (c.config_hash, c.state.ema, file)
-    } else {
-        bail_usage!(
-            "{}: --ema: no {PARAMS_EMA_FILE} or {CHECKPOINT_FILE} (the run has not finished an epoch)",
-            dir.display()
-        );
-    };
-    if !config::hash::belongs_to(hash, loaded) {
-        bail_usage!(
-            "{}: belongs to another config than {} (was config.toml edited?)",
-            file.display(),
-            dir.join("config.toml").display()
-        );
-    }
+    let params = read_checked(
+        dir,
+        loaded,
+        PARAMS_EMA_FILE,
+        |c| c.state.ema,
+        || {
+            format!(
+                "{}: --ema: no {PARAMS_EMA_FILE} or {CHECKPOINT_FILE} (the run has not finished an epoch)",
+                dir.display()
+            )
+        },
+    )?;
     if params.is_empty() {
         bail_usage!(
-            "{}: --ema: holds no averaged weights (the run has not taken a step yet)",
-            file.display()
+            "{}: --ema: the run holds no averaged weights yet (it has not taken a step)",
+            dir.display()
         );
     }
     Ok(params)
@@ -178,19 +169,40 @@ fn load_ema_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
 
 /// The final parameters, checked against the run's config.
 pub fn load_params(dir: &Path, loaded: &LoadedConfig) -> Result<Vec<f32>> {
-    let (hash, params, file) = if dir.join(PARAMS_FILE).exists() {
-        let file = dir.join(PARAMS_FILE);
+    read_checked(
+        dir,
+        loaded,
+        PARAMS_FILE,
+        |c| eval_point(&loaded.config, &c.state),
+        || {
+            format!(
+                "{}: no {PARAMS_FILE} or {CHECKPOINT_FILE} (the run has not written a checkpoint yet, or was written by an older lrtrain)",
+                dir.display()
+            )
+        },
+    )
+}
+
+/// A weights file of the run (`name`: params.bin or params_ema.bin), else what `from_checkpoint`
+/// takes from checkpoint.bin; refused (exit 2) when neither exists (`missing` says why) or when
+/// the file's config hash is not the run's config.
+fn read_checked(
+    dir: &Path,
+    loaded: &LoadedConfig,
+    name: &str,
+    from_checkpoint: impl FnOnce(Checkpoint) -> Vec<f32>,
+    missing: impl FnOnce() -> String,
+) -> Result<Vec<f32>> {
+    let (hash, params, file) = if dir.join(name).exists() {
+        let file = dir.join(name);
         let (hash, params) = checkpoint::read_params(&file)?;
         (hash, params, file)
     } else if dir.join(CHECKPOINT_FILE).exists() {
         let file = dir.join(CHECKPOINT_FILE);
         let c = Checkpoint::read(&file)?;
-        (c.config_hash, eval_point(&loaded.config, &c.state), file)
+        (c.config_hash, from_checkpoint(c), file)
     } else {
-        bail_usage!(
-            "{}: no {PARAMS_FILE} or {CHECKPOINT_FILE} (the run has not written a checkpoint yet, or was written by an older lrtrain)",
-            dir.display()
-        );
+        bail_usage!("{}", missing());
     };
     if !config::hash::belongs_to(hash, loaded) {
         bail_usage!(
